@@ -1,0 +1,76 @@
+from typing import Optional, Sequence
+
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmssl_det.models.utils import pixcontrast_loss, pixpro_loss, positive_pixel_mask
+from mmssl_det.registry import MODELS
+
+
+class PixelCorrespondenceHead(BaseModule):
+    """Shared part of the pixel-level pretext heads of Xie et al. arXiv 2011.10043.
+
+    For each ordered view pair (a, b) the positives are the bins whose centres, mapped back
+    to the original image, lie closer than ``pos_threshold`` × the larger bin diagonal
+    (Sec. 3.1, eq. 1); the subclass scores online view ``a`` against target view ``b`` and
+    the loss is symmetrised over (a, b) ∈ {(0, 1), (1, 0)}. The mask follows each map's own
+    size, so on an FPN level the positives come from that level's stride.
+    """
+
+    def __init__(self, pos_threshold: float = 0.7, loss_weight: float = 1.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        self.pos_threshold = pos_threshold
+        self.loss_weight = loss_weight
+
+    def pair_loss(self, online: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        """Loss of one direction: online ``(N, C, La)``, target ``(N, C, Lb)``, mask ``(N, La, Lb)``."""
+        raise NotImplementedError
+
+    def online_transform(self, x: Tensor) -> Tensor:
+        """Extra online-only mapping before scoring (PPM for PixPro); identity by default."""
+        return x
+
+    def loss(self, online: Sequence[Tensor], target: Sequence[Tensor],
+             coords: Tensor) -> Tensor:
+        """Args:
+            online: two online projections ``(N, C, H_v, W_v)``.
+            target: two target projections ``(N, C, H_v, W_v)`` (no gradient).
+            coords: ``(N, 2, 4)`` view boxes in normalised original-image coordinates.
+        """
+        total = online[0].new_zeros(())
+        for a, b in ((0, 1), (1, 0)):
+            mask = positive_pixel_mask(coords[:, a], coords[:, b], online[a].shape[-2:],
+                                       target[b].shape[-2:], self.pos_threshold)
+            total = total + self.pair_loss(self.online_transform(online[a]).flatten(2),
+                                           target[b].flatten(2), mask)
+        return self.loss_weight * total
+
+
+@MODELS.register_module()
+class PixProHead(PixelCorrespondenceHead):
+    """PixPro loss (arXiv 2011.10043, eq. 5): PPM on the online branch, then
+    −cos(y_i, x'_j) averaged over positive pairs, symmetrised."""
+
+    def __init__(self, ppm: dict = dict(type='PixelPropagationModule'), **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ppm = MODELS.build(ppm)
+
+    def online_transform(self, x: Tensor) -> Tensor:
+        return self.ppm(x)
+
+    def pair_loss(self, online: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        return pixpro_loss(online, target, mask)
+
+
+@MODELS.register_module()
+class PixContrastHead(PixelCorrespondenceHead):
+    """PixContrast loss (arXiv 2011.10043, eq. 2): InfoNCE over pixels with several
+    positives, the other pixels of the target view as negatives, temperature τ = 0.3."""
+
+    def __init__(self, temperature: float = 0.3, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.temperature = temperature
+
+    def pair_loss(self, online: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        return pixcontrast_loss(online, target, mask, tau=self.temperature)

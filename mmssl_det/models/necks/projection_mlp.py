@@ -1,0 +1,54 @@
+from typing import Optional
+
+import torch
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmssl_det.registry import MODELS
+
+
+@MODELS.register_module()
+class ProjectionMLP(BaseModule):
+    """Two-layer projector / predictor: ``Linear → Norm → ReLU → Linear``.
+
+    ``dense=True`` uses 1×1 convolutions so every pixel of a ``(N, C, H, W)`` map is
+    projected (PixPro's pixel projector, Sec. 3.3 of arXiv 2011.10043); ``dense=False``
+    acts on ``(N, C)`` vectors (BYOL's projector/predictor, arXiv 2006.07733 Sec. 3.3).
+
+    Args:
+        in_channels: C_in. hid_channels: hidden width (4096 in PixPro/BYOL).
+        out_channels: output width (256).
+        norm_cfg: norm after the hidden layer; ``BN`` is converted to SyncBN by the
+            runner when training distributed on GPU.
+        with_avg_pool: global-average-pool a ``(N, C, H, W)`` input first (instance branch).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 hid_channels: int,
+                 out_channels: int,
+                 dense: bool = True,
+                 norm_cfg: Optional[dict] = dict(type='BN'),
+                 with_avg_pool: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        if dense and with_avg_pool:
+            raise ValueError('ProjectionMLP: with_avg_pool=True produces vectors; '
+                             'set dense=False with it')
+        layer = nn.Conv2d if dense else nn.Linear
+        kwargs = dict(kernel_size=1) if dense else {}
+        norm_cfg = dict(norm_cfg) if norm_cfg else None
+        if norm_cfg is not None and not dense and norm_cfg['type'] == 'BN':
+            norm_cfg['type'] = 'BN1d'
+        self.with_avg_pool = with_avg_pool
+        self.mlp = nn.Sequential(
+            layer(in_channels, hid_channels, bias=norm_cfg is None, **kwargs),
+            build_norm_layer(norm_cfg, hid_channels)[1] if norm_cfg else nn.Identity(),
+            nn.ReLU(inplace=True),
+            layer(hid_channels, out_channels, **kwargs))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_avg_pool:
+            x = x.mean(dim=(2, 3))
+        return self.mlp(x)

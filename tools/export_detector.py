@@ -1,0 +1,59 @@
+"""Export a pretraining checkpoint to an mmdet detector's weights (for ``load_from=``).
+
+    python tools/export_detector.py PRETRAIN_CKPT --config MMDET_CONFIG --out OUT.pth
+
+MMDET_CONFIG is any mmdet 3.x detector config: a path or ``mmdet::faster_rcnn/
+faster-rcnn_r50_fpn_1x_coco.py``. The online backbone / neck / rpn_head / RoI shared layers
+are kept (EMA target, projectors, predictors and pretext heads dropped); a table shows, per
+detector part, how much was loaded. A part the checkpoint provides that does not fit the
+detector (missing, unexpected or mis-shaped keys) is an error.
+"""
+import argparse
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+
+import mmssl_det  # noqa: F401  (weights_only allow-list for mmengine checkpoints)
+from mmssl_det.export import (check_against_detector, format_table, online_state_dict,
+                              raise_on_mismatch)
+
+
+def build_detector(config: str, cfg_options: dict) -> torch.nn.Module:
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(cfg_options)
+    # Building never downloads: init_cfg (e.g. torchvision:// weights) only acts in init_weights().
+    return MODELS.build(cfg.model)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('checkpoint', help='pretraining checkpoint (.pth)')
+    parser.add_argument('--config', required=True, help='mmdet detector config')
+    parser.add_argument('--out', required=True, help='output .pth for load_from=')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    args = parser.parse_args()
+
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    ckpt = torch.load(args.checkpoint, map_location='cpu')
+    weights = online_state_dict(ckpt)
+    if not weights:
+        raise SystemExit(f'{args.checkpoint} holds no backbone/neck/rpn_head/roi_head keys; '
+                         f'is it an mmssl_det pretraining checkpoint?')
+    reports = check_against_detector(weights, build_detector(args.config, args.cfg_options))
+    print(format_table(reports))
+    raise_on_mismatch(reports, args.checkpoint)
+    torch.save(dict(state_dict=weights,
+                    meta=dict(source=osp.abspath(args.checkpoint), detector_config=args.config,
+                              parts=[r.part for r in reports if r.provided])), args.out)
+    print(f'saved {len(weights)} tensors to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
