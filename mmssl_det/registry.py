@@ -30,29 +30,34 @@ from mmengine.registry import Registry
 SCOPE = 'mmssl_det'
 
 
-def _child(name: str, parent: Registry, location: str = None) -> Registry:
-    return Registry(name, parent=parent, scope=SCOPE,
-                    locations=[location] if location else None)
+def _child(name: str, parent: Registry, *locations: str) -> Registry:
+    # The parents' locations are listed too: mmengine's lookup walks up to a parent's
+    # module dict without importing that parent's modules, so we import them on first use.
+    return Registry(name, parent=parent, scope=SCOPE, locations=list(locations))
 
 
-RUNNERS = _child('runner', MMDET_RUNNERS)
-LOOPS = _child('loop', MMDET_LOOPS)
-HOOKS = _child('hook', MMDET_HOOKS, 'mmssl_det.engine.hooks')
+RUNNERS = _child('runner', MMDET_RUNNERS, 'mmdet.engine.runner')
+LOOPS = _child('loop', MMDET_LOOPS, 'mmdet.engine.runner')
+HOOKS = _child('hook', MMDET_HOOKS, 'mmssl_det.engine.hooks', 'mmdet.engine.hooks')
 LOG_PROCESSORS = _child('log_processor', MMDET_LOG_PROCESSORS)
-DATASETS = _child('dataset', MMDET_DATASETS, 'mmssl_det.datasets')
-DATA_SAMPLERS = _child('data sampler', MMDET_DATA_SAMPLERS, 'mmssl_det.datasets')
-TRANSFORMS = _child('transform', MMDET_TRANSFORMS, 'mmssl_det.datasets.transforms')
-MODELS = _child('model', MMDET_MODELS, 'mmssl_det.models')
-MODEL_WRAPPERS = _child('model_wrapper', MMDET_MODEL_WRAPPERS)
-WEIGHT_INITIALIZERS = _child('weight initializer', MMDET_WEIGHT_INITIALIZERS)
-TASK_UTILS = _child('task util', MMDET_TASK_UTILS, 'mmssl_det.models')
-OPTIMIZERS = _child('optimizer', MMDET_OPTIMIZERS, 'mmssl_det.engine.optimizers')
-OPTIM_WRAPPERS = _child('optim_wrapper', MMDET_OPTIM_WRAPPERS)
+DATASETS = _child('dataset', MMDET_DATASETS, 'mmssl_det.datasets', 'mmdet.datasets')
+DATA_SAMPLERS = _child('data sampler', MMDET_DATA_SAMPLERS, 'mmssl_det.datasets',
+                       'mmdet.datasets.samplers')
+TRANSFORMS = _child('transform', MMDET_TRANSFORMS, 'mmssl_det.datasets.transforms',
+                    'mmdet.datasets.transforms')
+MODELS = _child('model', MMDET_MODELS, 'mmssl_det.models', 'mmdet.models')
+MODEL_WRAPPERS = _child('model_wrapper', MMDET_MODEL_WRAPPERS, 'mmdet.models')
+WEIGHT_INITIALIZERS = _child('weight initializer', MMDET_WEIGHT_INITIALIZERS, 'mmdet.models')
+TASK_UTILS = _child('task util', MMDET_TASK_UTILS, 'mmssl_det.models', 'mmdet.models')
+OPTIMIZERS = _child('optimizer', MMDET_OPTIMIZERS, 'mmssl_det.engine.optimizers',
+                    'mmdet.engine.optimizers')
+OPTIM_WRAPPERS = _child('optim_wrapper', MMDET_OPTIM_WRAPPERS, 'mmdet.engine.optimizers')
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
                                     MMDET_OPTIM_WRAPPER_CONSTRUCTORS,
-                                    'mmssl_det.engine.optimizers')
-PARAM_SCHEDULERS = _child('parameter scheduler', MMDET_PARAM_SCHEDULERS)
-METRICS = _child('metric', MMDET_METRICS, 'mmssl_det.evaluation')
-EVALUATOR = _child('evaluator', MMDET_EVALUATOR)
-VISBACKENDS = _child('vis_backend', MMDET_VISBACKENDS)
-VISUALIZERS = _child('visualizer', MMDET_VISUALIZERS)
+                                    'mmdet.engine.optimizers')
+PARAM_SCHEDULERS = _child('parameter scheduler', MMDET_PARAM_SCHEDULERS,
+                          'mmdet.engine.schedulers')
+METRICS = _child('metric', MMDET_METRICS, 'mmdet.evaluation')
+EVALUATOR = _child('evaluator', MMDET_EVALUATOR, 'mmdet.evaluation')
+VISBACKENDS = _child('vis_backend', MMDET_VISBACKENDS, 'mmdet.visualization')
+VISUALIZERS = _child('visualizer', MMDET_VISUALIZERS, 'mmdet.visualization')

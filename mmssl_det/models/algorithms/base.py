@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel, ExponentialMovingAverage
@@ -32,6 +32,9 @@ class BaseSelfSupervisor(BaseModel):
         self.neck = MODELS.build(neck) if neck is not None else None
         self.base_momentum = base_momentum
         self.target: Optional[ExponentialMovingAverage] = None
+        # Online modules kept fixed (no gradient, BN in eval mode), e.g. a pretrained
+        # backbone under the RPN pretext; set by subclasses / stage schedules.
+        self.frozen: FrozenSet[str] = frozenset()
 
     # -- the EMA target ------------------------------------------------------------------
     def online_modules(self) -> Dict[str, nn.Module]:
@@ -67,15 +70,43 @@ class BaseSelfSupervisor(BaseModel):
     # -- features ------------------------------------------------------------------------
     @staticmethod
     def encode(modules, img: Tensor) -> tuple:
-        """``(N, 3, H, W)`` → backbone (+ neck) feature maps, for the online modules or
-        ``self.target.module``."""
+        """``(N, 3, H, W)`` → backbone (+ neck) feature maps of ``modules`` (the target's)."""
         feats = modules['backbone'](img)
         if 'neck' in modules:
             feats = modules['neck'](feats)
         return tuple(feats)
 
+    def set_frozen(self, names: Sequence[str]) -> None:
+        unknown = set(names) - set(self.online_modules())
+        if unknown:
+            raise ValueError(f'cannot freeze {sorted(unknown)}: {type(self).__name__} has '
+                             f'online modules {sorted(self.online_modules())}')
+        self.frozen = frozenset(names)
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> 'BaseSelfSupervisor':
+        super().train(mode)
+        for name in self.frozen:
+            getattr(self, name).eval()
+        return self
+
     def extract_feat(self, img: Tensor) -> tuple:
-        return self.encode(self.online_modules(), img)
+        """Online backbone (+ neck) features; frozen modules run without gradient."""
+        grad = torch.is_grad_enabled()
+        with torch.set_grad_enabled(grad and 'backbone' not in self.frozen):
+            feats = self.backbone(img)
+        if self.neck is not None:
+            with torch.set_grad_enabled(grad and 'neck' not in self.frozen):
+                feats = self.neck(feats)
+        return tuple(feats)
+
+    def encode_views(self, inputs: Sequence[Tensor]) -> Tuple[List[tuple], List[tuple]]:
+        """Online and target features of every view; also advances the EMA target."""
+        online = [self.extract_feat(v) for v in inputs]
+        with torch.no_grad():
+            self.update_target()
+            target = [self.encode(self.target.module, v) for v in inputs]
+        return online, target
 
     def forward(self, inputs: Union[Tensor, List[Tensor]],
                 data_samples: Optional[list] = None, mode: str = 'tensor'):

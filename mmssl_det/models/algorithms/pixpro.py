@@ -97,38 +97,43 @@ class PixPro(BaseSelfSupervisor):
                              f'produces levels 0..{num_levels - 1}; change `levels` or the '
                              f'neck/backbone outputs')
 
-    def _projector(self, modules, i: int) -> nn.Module:
-        projectors = modules['projectors']
+    @staticmethod
+    def _level_projector(projectors: nn.ModuleList, i: int) -> nn.Module:
         return projectors[i if len(projectors) > 1 else 0]
 
     def loss(self, inputs: List[Tensor], data_samples: Sequence) -> Dict[str, Tensor]:
         """inputs: two views ``(N, 3, H, W)``; data_samples carry ``coords (2, 4)``."""
         if len(inputs) != 2:
             raise ValueError(f'{type(self).__name__} takes exactly 2 views, got {len(inputs)}')
+        online, target = self.encode_views(inputs)
         coords = self.view_coords(data_samples, inputs[0].device)
-        online_mods = self.online_modules()
-        online_feats = [self.encode(online_mods, v) for v in inputs]
-        self._check_levels(len(online_feats[0]))
-        with torch.no_grad():
-            self.update_target()
-            target_mods = self.target.module
-            target_feats = [self.encode(target_mods, v) for v in inputs]
+        return {**self.pixel_losses(online, target, coords),
+                **self.instance_losses(online, target)}
 
+    def pixel_losses(self, online_feats: List[tuple], target_feats: List[tuple],
+                     coords: Tensor) -> Dict[str, Tensor]:
+        if self.pixel_head is None:
+            return {}
+        self._check_levels(len(online_feats[0]))
+        target_mods = self.target.module
         losses = {}
-        if self.pixel_head is not None:
-            for i, (level, weight) in enumerate(zip(self.levels, self.level_weights)):
-                online = [self._projector(online_mods, i)(f[level]) for f in online_feats]
-                with torch.no_grad():
-                    target = [self._projector(target_mods, i)(f[level]) for f in target_feats]
-                name = 'loss_pixel' if len(self.levels) == 1 else f'loss_pixel_l{level}'
-                losses[name] = weight * self.pixel_head.loss(online, target, coords)
-        if self.instance_head is not None:
-            level = self.levels[-1]
-            online = [self.instance_projector(f[level]) for f in online_feats]
+        for i, (level, weight) in enumerate(zip(self.levels, self.level_weights)):
+            online = [self._level_projector(self.projectors, i)(f[level]) for f in online_feats]
             with torch.no_grad():
-                target = [target_mods['instance_projector'](f[level]) for f in target_feats]
-            losses['loss_instance'] = self.instance_head.loss(online, target)
+                target = [self._level_projector(target_mods['projectors'], i)(f[level]) for f in target_feats]
+            name = 'loss_pixel' if len(self.levels) == 1 else f'loss_pixel_l{level}'
+            losses[name] = weight * self.pixel_head.loss(online, target, coords)
         return losses
+
+    def instance_losses(self, online_feats: List[tuple],
+                        target_feats: List[tuple]) -> Dict[str, Tensor]:
+        if self.instance_head is None:
+            return {}
+        level = self.levels[-1]
+        online = [self.instance_projector(f[level]) for f in online_feats]
+        with torch.no_grad():
+            target = [self.target.module['instance_projector'](f[level]) for f in target_feats]
+        return dict(loss_instance=self.instance_head.loss(online, target))
 
 
 @MODELS.register_module()
@@ -145,6 +150,11 @@ class BYOL(PixPro):
     """BYOL (Grill et al., arXiv 2006.07733): the instance branch alone, on the pooled last
     level. Shares PixPro's network so the two are compared on equal terms."""
 
-    def __init__(self, instance_projector: dict, instance_head: dict, **kwargs) -> None:
+    def __init__(self, instance_projector: dict, instance_head: dict,
+                 pixel_head: Optional[dict] = None, projector: Optional[dict] = None,
+                 **kwargs) -> None:
+        if pixel_head is not None or projector is not None:
+            raise ValueError('BYOL has no pixel branch: set pixel_head=None and projector=None '
+                             '(or use type="PixPro" with an instance branch)')
         super().__init__(instance_projector=instance_projector, instance_head=instance_head,
-                         pixel_head=None, projector=None, **kwargs)
+                         **kwargs)

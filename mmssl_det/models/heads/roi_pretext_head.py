@@ -1,0 +1,58 @@
+from typing import List, Optional
+
+import torch
+from mmdet.structures.bbox import bbox2roi
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmssl_det.registry import MODELS
+
+
+@MODELS.register_module()
+class RoIPretextHead(BaseModule):
+    """The detector's RoI feature path without its predictors, for RoI-level pretext tasks.
+
+    ``bbox_roi_extractor`` (mmdet ``SingleRoIExtractor`` + RoIAlign) pools each box from the
+    FPN level its size maps to; ``bbox_head`` is an mmdet ``ConvFCBBoxHead`` (e.g.
+    ``Shared2FCBBoxHead``) whose class/box predictors are removed, so its ``shared_convs`` /
+    ``shared_fcs`` carry exactly the downstream detector's key names
+    (``roi_head.bbox_head.shared_fcs.0.weight`` …) while the predictors, which are
+    task-specific, never get pretrained (SoCo, arXiv 2106.02637 Sec. 3.2; ADePT, arXiv 2211.09022).
+    """
+
+    def __init__(self, bbox_roi_extractor: dict, bbox_head: dict,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        # mmdet asserts with_cls or with_reg, so build without the regressor and drop fc_cls.
+        bbox_head = dict(bbox_head, with_cls=True, with_reg=False)
+        if bbox_head.get('num_cls_convs', 0) or bbox_head.get('num_cls_fcs', 0) or \
+                bbox_head.get('num_reg_convs', 0) or bbox_head.get('num_reg_fcs', 0):
+            raise ValueError('RoIPretextHead pretrains shared layers only; set the bbox_head '
+                             'num_cls_*/num_reg_* to 0 (e.g. use Shared2FCBBoxHead)')
+        self.bbox_roi_extractor = MODELS.build(bbox_roi_extractor)
+        self.bbox_head = MODELS.build(bbox_head)
+        del self.bbox_head.fc_cls
+        self.bbox_head.init_cfg = [c for c in self.bbox_head.init_cfg
+                                   if c.get('override') != dict(name='fc_cls')]
+
+    def forward(self, feats: tuple, boxes: List[Tensor]) -> Tensor:
+        """Args:
+            feats: FPN maps ``(N, C, H_l, W_l)`` (the extractor uses its first
+                ``num_inputs`` levels).
+            boxes: N tensors ``(K_i, 4)`` xyxy in input pixels.
+
+        Returns:
+            ``(ΣK_i, D)`` shared representations (the input of fc_cls / fc_reg downstream).
+        """
+        rois = bbox2roi(boxes)
+        x = self.bbox_roi_extractor(feats[:self.bbox_roi_extractor.num_inputs], rois)
+        head = self.bbox_head
+        for conv in head.shared_convs:
+            x = conv(x)
+        if head.num_shared_fcs > 0:
+            if head.with_avg_pool:
+                x = head.avg_pool(x)
+            x = torch.flatten(x, 1)
+            for fc in head.shared_fcs:
+                x = head.relu(fc(x))
+        return x
