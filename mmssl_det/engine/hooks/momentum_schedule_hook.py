@@ -29,11 +29,22 @@ class CosineMomentumHook(Hook):
         self.end_momentum = end_momentum
         self.base_momentum = base_momentum
 
-    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+    @staticmethod
+    def _model(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if not hasattr(model, 'set_target_decay'):
             raise TypeError(f'CosineMomentumHook needs a model with an EMA target '
                             f'(set_target_decay); {type(model).__name__} has none')
+        return model
+
+    def before_train(self, runner) -> None:
+        # A fresh run may have loaded online weights with `load_from` after init_weights:
+        # start the target from them. A resumed run restored its own target.
+        if runner.iter == 0:
+            self._model(runner).reset_target()
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        model = self._model(runner)
         base = self.base_momentum if self.base_momentum is not None else model.base_momentum
         model.set_target_decay(
             cosine_ema_decay(base, self.end_momentum, runner.iter, runner.max_iters))

@@ -59,7 +59,12 @@ class BaseSelfSupervisor(BaseModel):
 
     def init_weights(self) -> None:
         super().init_weights()
-        # The target starts as an exact copy of the (initialised) online network.
+        self.reset_target()
+
+    @torch.no_grad()
+    def reset_target(self) -> None:
+        """Make the target an exact copy of the online network (at start and after
+        ``load_from``; ``CosineMomentumHook.before_train`` calls it on fresh runs)."""
         self.target.steps.zero_()
         self.target.update_parameters(nn.ModuleDict(self.online_modules()))
 
@@ -100,9 +105,12 @@ class BaseSelfSupervisor(BaseModel):
                 feats = self.neck(feats)
         return tuple(feats)
 
-    def encode_views(self, inputs: Sequence[Tensor]) -> Tuple[List[tuple], List[tuple]]:
+    def encode_views(self, inputs: Sequence[Tensor],
+                     with_target: bool = True) -> Tuple[List[tuple], List[tuple]]:
         """Online and target features of every view; also advances the EMA target."""
         online = [self.extract_feat(v) for v in inputs]
+        if not with_target:
+            return online, []
         with torch.no_grad():
             self.update_target()
             target = [self.encode(self.target.module, v) for v in inputs]

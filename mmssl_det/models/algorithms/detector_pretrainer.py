@@ -39,6 +39,8 @@ class DetectorPretrainer(PixPro):
         stages: list of ``dict(begin=epoch, losses=(...), frozen=(...))``.
     """
 
+    needs_own_branch = False
+
     def __init__(self,
                  rpn_head: Optional[dict] = None,
                  roi_head: Optional[dict] = None,
@@ -86,7 +88,8 @@ class DetectorPretrainer(PixPro):
         if len(inputs) != 2:
             raise ValueError(f'{type(self).__name__} takes exactly 2 views, got {len(inputs)}')
         active = self.stages[self.stage]['losses']
-        online, target = self.encode_views(inputs)
+        online, target = self.encode_views(
+            inputs, with_target=any(b in active for b in ('pixel', 'instance', 'roi')))
         losses = {}
         if 'pixel' in active:
             losses.update(self.pixel_losses(online, target,

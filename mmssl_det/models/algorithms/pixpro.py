@@ -36,6 +36,8 @@ class PixPro(BaseSelfSupervisor):
         instance_projector / instance_head: optional BYOL branch on ``levels[-1]``.
     """
 
+    needs_own_branch = True  # subclasses with further pretext branches may drop both
+
     def __init__(self,
                  backbone: dict,
                  neck: Optional[dict] = None,
@@ -57,8 +59,9 @@ class PixPro(BaseSelfSupervisor):
             raise ValueError(f'level_weights {self.level_weights} must have one weight per '
                              f'level in levels={self.levels}')
         self._check_levels(self._num_feature_levels())
-        if pixel_head is None and instance_head is None:
-            raise ValueError('PixPro needs a pixel_head and/or an instance_head')
+        if pixel_head is None and instance_head is None and self.needs_own_branch:
+            raise ValueError(f'{type(self).__name__} needs a pixel_head and/or an '
+                             f'instance_head')
         if (pixel_head is None) != (projector is None):
             raise ValueError('pixel_head and projector must be given together')
         self.pixel_head = MODELS.build(pixel_head) if pixel_head else None

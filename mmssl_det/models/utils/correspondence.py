@@ -1,0 +1,131 @@
+"""Pixel correspondences between two views of one image (Xie et al., "Propagate Yourself",
+arXiv 2011.10043, Sec. 3.1, eq. 1).
+
+A view is described by its box ``[x1, y1, x2, y2]`` in normalised original-image
+coordinates (0..1); a horizontally flipped view has ``x1 > x2``, so walking its feature
+columns left to right walks the image right to left. Every function accepts ``(N, 4)``
+boxes on any device and computes in float32 (float64 stays float64).
+"""
+from typing import Sequence, Tuple
+
+import torch
+from torch import Tensor
+
+
+def _check_coords(coords: Tensor, name: str = 'coords') -> Tensor:
+    """Validate ``(N, 4)`` view boxes and return them in float32 (or float64)."""
+    if coords.dim() != 2 or coords.shape[1] != 4:
+        raise ValueError(f'{name} must be (N, 4) view boxes [x1, y1, x2, y2], '
+                         f'got shape {tuple(coords.shape)}')
+    return coords if coords.dtype == torch.float64 else coords.float()
+
+
+def _check_size(size: Sequence[int], name: str) -> Tuple[int, int]:
+    """Validate a feature-map size ``(H, W)`` (a tuple or ``tensor.shape[-2:]``)."""
+    if len(size) != 2 or any(int(s) != s or s <= 0 for s in size):
+        raise ValueError(f'{name} must be a feature-map size (H, W) of two positive ints, '
+                         f'got {tuple(size)}')
+    return int(size[0]), int(size[1])
+
+
+def feature_bin_centers(coords: Tensor, height: int, width: int) -> Tensor:
+    """Centres of the ``height × width`` feature bins of each view, in image coordinates.
+
+    Bin ``(i, j)`` (row ``i``, column ``j``) of a view with box ``[x1, y1, x2, y2]`` has centre
+    ``(x1 + (j + 0.5) / W · (x2 − x1), y1 + (i + 0.5) / H · (y2 − y1))``; a flipped view
+    (``x1 > x2``) thus runs right to left. Used by arXiv 2011.10043, Sec. 3.1, eq. 1.
+
+    Args:
+        coords: ``(N, 4)`` view boxes in normalised original-image coordinates.
+        height, width: feature-map size ``H``, ``W``.
+
+    Returns:
+        ``(N, H·W, 2)`` centres ``(x, y)``, row-major (index ``i·W + j``, as
+        ``feature.flatten(2)``), float32 (float64 for float64 boxes).
+    """
+    coords = _check_coords(coords)
+    height, width = _check_size((height, width), 'feature_bin_centers: (height, width)')
+    x1, y1, x2, y2 = coords.unbind(1)
+    fx = (torch.arange(width, device=coords.device, dtype=coords.dtype) + 0.5) / width
+    fy = (torch.arange(height, device=coords.device, dtype=coords.dtype) + 0.5) / height
+    cx = x1[:, None] + fx[None] * (x2 - x1)[:, None]  # (N, W)
+    cy = y1[:, None] + fy[None] * (y2 - y1)[:, None]  # (N, H)
+    n = coords.shape[0]
+    centers = torch.stack((cx[:, None, :].expand(n, height, width),
+                           cy[:, :, None].expand(n, height, width)), dim=-1)
+    return centers.reshape(n, height * width, 2)
+
+
+def bin_diagonal(coords: Tensor, height: int, width: int) -> Tensor:
+    """Diagonal length of one feature bin of each view, in image coordinates.
+
+    ``sqrt(((x2 − x1) / W)² + ((y2 − y1) / H)²)``, unsigned, so flipped views have the same
+    diagonal (arXiv 2011.10043, Sec. 3.1: the distance unit of eq. 1).
+
+    Args:
+        coords: ``(N, 4)`` view boxes. height, width: feature-map size.
+
+    Returns:
+        ``(N,)`` float32 (float64 for float64 boxes).
+    """
+    coords = _check_coords(coords)
+    height, width = _check_size((height, width), 'bin_diagonal: (height, width)')
+    x1, y1, x2, y2 = coords.unbind(1)
+    return torch.hypot((x2 - x1) / width, (y2 - y1) / height)
+
+
+def pairwise_center_distance(coords_a: Tensor, coords_b: Tensor, size_a: Sequence[int],
+                             size_b: Sequence[int]) -> Tensor:
+    """Normalised distance between every bin of view a and every bin of view b.
+
+    ``dist(i, j) = ‖c_i − c_j‖₂ / max(diag_a, diag_b)`` with ``c`` the bin centres mapped
+    back to the original image and ``diag`` the bin diagonals of each view
+    (arXiv 2011.10043, Sec. 3.1, eq. 1). Images whose two views are both degenerate
+    (zero-size boxes) give NaN/inf, which :func:`positive_pixel_mask` treats as negative.
+
+    Args:
+        coords_a, coords_b: ``(N, 4)`` view boxes of the same ``N`` images.
+        size_a, size_b: feature-map sizes ``(Ha, Wa)``, ``(Hb, Wb)``.
+
+    Returns:
+        ``(N, Ha·Wa, Hb·Wb)`` float32 (float64 if either box tensor is float64).
+    """
+    coords_a = _check_coords(coords_a, 'coords_a')
+    coords_b = _check_coords(coords_b, 'coords_b')
+    if coords_a.shape[0] != coords_b.shape[0]:
+        raise ValueError(f'coords_a and coords_b must describe the same images, got '
+                         f'{coords_a.shape[0]} and {coords_b.shape[0]} boxes')
+    dtype = torch.promote_types(coords_a.dtype, coords_b.dtype)
+    coords_a, coords_b = coords_a.to(dtype), coords_b.to(dtype)
+    ha, wa = _check_size(size_a, 'size_a')
+    hb, wb = _check_size(size_b, 'size_b')
+    # Distances of O(1) numbers must not be rounded by fp16 matmuls under autocast.
+    with torch.autocast(coords_a.device.type, enabled=False):
+        centers_a = feature_bin_centers(coords_a, ha, wa)
+        centers_b = feature_bin_centers(coords_b, hb, wb)
+        # Direct differences, not the ‖a‖² + ‖b‖² − 2ab expansion: exact zeros for
+        # coinciding centres, so the threshold test is not perturbed by cancellation.
+        dist = torch.cdist(centers_a, centers_b, compute_mode='donot_use_mm_for_euclid_dist')
+        diag = torch.maximum(bin_diagonal(coords_a, ha, wa), bin_diagonal(coords_b, hb, wb))
+        return dist / diag[:, None, None]
+
+
+def positive_pixel_mask(coords_a: Tensor, coords_b: Tensor, size_a: Sequence[int],
+                        size_b: Sequence[int], threshold: float = 0.7) -> Tensor:
+    """Positive pixel pairs between two views (arXiv 2011.10043, Sec. 3.1, eq. 1).
+
+    ``A(i, j) = 1`` if :func:`pairwise_center_distance` ``< threshold`` (T = 0.7 in the
+    paper), i.e. the two bins' centres lie closer than ``threshold`` bin diagonals in the
+    original image. Views that do not overlap have no positives.
+
+    Args:
+        coords_a, coords_b: ``(N, 4)`` view boxes in normalised original-image coordinates.
+        size_a, size_b: feature-map sizes ``(Ha, Wa)``, ``(Hb, Wb)``.
+        threshold: T, in units of the larger bin diagonal.
+
+    Returns:
+        ``(N, Ha·Wa, Hb·Wb)`` bool, rows indexing view a's flattened bins.
+    """
+    if threshold <= 0:
+        raise ValueError(f'positive_pixel_mask: threshold must be > 0, got {threshold}')
+    return pairwise_center_distance(coords_a, coords_b, size_a, size_b) < threshold
