@@ -6,9 +6,10 @@ what this module adds is the check users of mmselfsup asked for: every tensor of
 pretraining claims to provide must land in the detector with the right shape, or export fails.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
+from mmengine.config import Config
 from torch import nn
 
 # Detector parts, in mmdet's naming, and — per part — the keys a pretrainer may provide.
@@ -19,6 +20,24 @@ PART_SCOPES: Dict[str, Sequence[str]] = {
     'rpn_head': ('rpn_head.', ),
     'roi_head': ('roi_head.bbox_head.shared_convs.', 'roi_head.bbox_head.shared_fcs.'),
 }
+
+
+def build_detector(config: str, cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build an mmdet detector from a config path or ``mmdet::<path in mmdet's configs>``.
+
+    Building never downloads: init_cfg (e.g. ``torchvision://`` weights) acts only in
+    ``init_weights()``, which is not called.
+    """
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.hub import get_config
+    from mmengine.registry import DefaultScope
+
+    register_all_modules(init_default_scope=False)
+    cfg = get_config(config) if '::' in config else Config.fromfile(config)
+    cfg.merge_from_dict(cfg_options or {})
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmdet')):
+        return MODELS.build(cfg.model)
 
 
 class ExportError(RuntimeError):

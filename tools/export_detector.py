@@ -12,22 +12,11 @@ import argparse
 import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 import mmssl_det  # noqa: F401  (weights_only allow-list for mmengine checkpoints)
-from mmssl_det.export import (check_against_detector, format_table, online_state_dict,
-                              raise_on_mismatch)
-
-
-def build_detector(config: str, cfg_options: dict) -> torch.nn.Module:
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-
-    register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict(cfg_options)
-    # Building never downloads: init_cfg (e.g. torchvision:// weights) only acts in init_weights().
-    return MODELS.build(cfg.model)
+from mmssl_det.export import (build_detector, check_against_detector, format_table,
+                              online_state_dict, raise_on_mismatch)
 
 
 def main() -> None:

@@ -10,8 +10,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 import mmssl_det  # noqa: F401
-from mmssl_det.export import (ExportError, check_against_detector, online_state_dict,
-                              raise_on_mismatch)
+from mmssl_det.export import (ExportError, build_detector, check_against_detector,
+                              online_state_dict, raise_on_mismatch)
 from mmssl_det.registry import MODELS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,11 +28,7 @@ def _build_pretrainer(config: str, **model_overrides):
 
 
 def _build_frcnn():
-    from mmdet.registry import MODELS as MMDET_MODELS
-    from mmdet.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        return MMDET_MODELS.build(Config.fromfile(FRCNN).model)
+    return build_detector(FRCNN)
 
 
 def _export(tmp_path, model):
