@@ -1,0 +1,55 @@
+import pytest
+import torch
+from mmengine.optim import build_optim_wrapper
+
+SGD = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9))
+BOXES = [[[4., 4., 30., 30.], [20., 10., 60., 50.], [1., 1., 12., 14.]], []]
+
+
+@pytest.mark.parametrize('config', ['configs/pixpro_fpn_rpn.py',
+                                    'configs/pixpro_fpn_rpn_separate.py',
+                                    'configs/rpn_pretext_r50_fpn.py'])
+def test_configs_train_with_and_without_boxes(config, tiny_cfg, build_model, batch_of):
+    model = build_model(tiny_cfg(config))
+    ow = build_optim_wrapper(model, SGD)
+    for boxes in (BOXES, [[], []]):  # second batch: no proposal survived → only negatives
+        losses = model.train_step(batch_of(boxes=boxes), ow)
+        assert all(torch.isfinite(v) for v in losses.values()), losses
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_joint_stage_has_every_branch(tiny_cfg, build_model, batch_of):
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+    losses = model.train_step(batch_of(boxes=BOXES), build_optim_wrapper(model, SGD))
+    assert {'loss_pixel_l1', 'loss_rpn_cls', 'loss_rpn_bbox', 'loss_roi'} <= set(losses)
+    assert losses['loss_roi'].item() != 0.0
+
+
+def test_separate_stage_two_freezes_backbone_and_neck(tiny_cfg, build_model, batch_of):
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn_separate.py'))
+    assert model.stages[1]['frozen'] == ('backbone', 'neck')
+    ow = build_optim_wrapper(model, SGD)
+    assert 'loss_rpn_cls' not in model.train_step(batch_of(boxes=BOXES), ow)  # stage 0
+    model.set_stage(1)
+    assert not model.backbone.training and not model.neck.training  # BN statistics frozen
+    frozen = {k: v.clone() for k, v in model.state_dict().items()
+              if k.startswith(('backbone.', 'neck.'))}
+    rpn_before = model.rpn_head.rpn_conv.weight.clone()
+    losses = model.train_step(batch_of(boxes=BOXES), ow)
+    assert 'loss_pixel_l1' not in losses and 'loss_rpn_cls' in losses
+    for k, v in model.state_dict().items():
+        if k in frozen:
+            assert torch.equal(v, frozen[k]), k
+    assert not torch.equal(model.rpn_head.rpn_conv.weight, rpn_before)
+
+
+def test_rpn_pretext_without_proposals_says_what_to_do(tiny_cfg, build_model, batch_of):
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+    with pytest.raises(ValueError, match='proposals_file'):
+        model.train_step(batch_of(), build_optim_wrapper(model, SGD))
+
+
+def test_stage_asking_for_missing_branch(tiny_cfg, build_model):
+    with pytest.raises(ValueError, match=r"not configured \['pixel'\]"):
+        build_model(tiny_cfg('configs/rpn_pretext_r50_fpn.py',
+                             stages=[dict(begin=0, losses=('pixel', 'rpn'))]))
