@@ -16,10 +16,10 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
+from mmengine.structures import BaseDataElement
 
 import mmssl_det  # noqa: F401
 from mmssl_det.registry import MODELS
-from mmssl_det.structures import MultiViewDataSample
 
 
 def synthetic_batch(batch: int, size: int, generator: torch.Generator) -> dict:
@@ -30,9 +30,8 @@ def synthetic_batch(batch: int, size: int, generator: torch.Generator) -> dict:
     for _ in range(batch):
         lo = torch.rand(2, 2, generator=generator) * 0.4
         hi = lo + 0.4 + torch.rand(2, 2, generator=generator) * 0.2
-        sample = MultiViewDataSample()
-        sample.coords = torch.cat([lo, hi], dim=1)  # (2 views, [x1, y1, x2, y2])
-        samples.append(sample)
+        # (2 views, [x1, y1, x2, y2]) — all the pixel heads read from a data sample
+        samples.append(BaseDataElement(coords=torch.cat([lo, hi], dim=1)))
     return dict(inputs=views, data_samples=samples)
 
 
@@ -65,6 +64,27 @@ def measure(cfg: Config, data: dict, device: torch.device, iters: int, warmup: i
     return dict(ms_per_iter=1000 * elapsed / iters, mem_mb=peak_memory_mb(device))
 
 
+def profile(cfg: Config, data: dict, device: torch.device, amp: bool, top: int) -> None:
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA]
+                                           if device.type == 'cuda' else [])
+    model = MODELS.build(copy.deepcopy(cfg.model)).to(device)
+    model.init_weights()
+    optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+    if amp:
+        optim_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
+    optim_wrapper = build_optim_wrapper(model, optim_cfg)
+    model.train_step(data, optim_wrapper)
+    with torch_profile(activities=activities) as prof:
+        for _ in range(3):
+            model.train_step(data, optim_wrapper)
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
+    key = 'cuda_time_total' if device.type == 'cuda' else 'cpu_time_total'
+    print(prof.key_averages().table(sort_by=key, row_limit=top))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +95,8 @@ def main() -> None:
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--amp', action='store_true', help='bf16 autocast (GPU)')
+    parser.add_argument('--profile', type=int, default=0, metavar='K',
+                        help='also print the K most expensive ops of 3 steps (torch.profiler)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     args = parser.parse_args()
 
@@ -88,6 +110,8 @@ def main() -> None:
             cfg.merge_from_dict(args.cfg_options)
             res = measure(cfg, data, device, args.iters, args.warmup, args.amp)
             rows.append((path, res))
+            if args.profile:
+                profile(cfg, data, device, args.amp, args.profile)
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else \
         f'CPU ({torch.get_num_threads()} threads)'
     print(f'\ndevice: {name} | batch {args.batch} | {args.size}px | 2 views | '

@@ -38,12 +38,13 @@ class PixelCorrespondenceHead(BaseModule):
             target: two target projections ``(N, C, H_v, W_v)`` (no gradient).
             coords: ``(N, 2, 4)`` view boxes in normalised original-image coordinates.
         """
-        total = online[0].new_zeros(())
-        for a, b in ((0, 1), (1, 0)):
-            mask = positive_pixel_mask(coords[:, a], coords[:, b], online[a].shape[-2:],
-                                       target[b].shape[-2:], self.pos_threshold)
-            total = total + self.pair_loss(self.online_transform(online[a]).flatten(2),
-                                           target[b].flatten(2), mask)
+        # Eq. 1 is symmetric in the two views, so the (1, 0) mask is the (0, 1) one transposed.
+        mask = positive_pixel_mask(coords[:, 0], coords[:, 1], online[0].shape[-2:],
+                                   target[1].shape[-2:], self.pos_threshold)
+        total = self.pair_loss(self.online_transform(online[0]).flatten(2),
+                               target[1].flatten(2), mask)
+        total = total + self.pair_loss(self.online_transform(online[1]).flatten(2),
+                                       target[0].flatten(2), mask.transpose(1, 2))
         return self.loss_weight * total
 
 

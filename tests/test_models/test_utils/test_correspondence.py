@@ -172,3 +172,16 @@ def test_bad_inputs_raise():
         positive_pixel_mask(box(0, 0, 1, 1), torch.zeros(2, 4), (2, 2), (2, 2))
     with pytest.raises(ValueError, match='threshold'):
         positive_pixel_mask(box(0, 0, 1, 1), box(0, 0, 1, 1), (2, 2), (2, 2), threshold=0)
+
+
+def test_mask_is_symmetric_in_the_views():
+    """PixelCorrespondenceHead reuses the (a, b) mask transposed for (b, a)."""
+    g = torch.Generator().manual_seed(3)
+    lo = torch.rand(5, 2, generator=g) * 0.5
+    coords_a = torch.cat([lo, lo + 0.5], dim=1)
+    coords_b = torch.cat([lo + 0.1, lo + 0.4], dim=1).flip(0)
+    coords_b[:2, [0, 2]] = coords_b[:2, [2, 0]]  # two flipped views
+    ab = positive_pixel_mask(coords_a, coords_b, (7, 7), (5, 6))
+    ba = positive_pixel_mask(coords_b, coords_a, (5, 6), (7, 7))
+    assert ab.any()
+    assert torch.equal(ab, ba.transpose(1, 2))

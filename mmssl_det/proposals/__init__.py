@@ -1,0 +1,10 @@
+"""Unsupervised region proposals (pseudo boxes for detector pretraining, issue 4)."""
+from .box_filters import (aspect_ratio_mask, filter_proposals, min_side_mask, nms_indices,
+                          relative_size_mask, topk_indices)
+from .generator import PRESETS, SelectiveSearchProposals
+from .selective_search import MODES, selective_search
+
+__all__ = [
+    'MODES', 'PRESETS', 'SelectiveSearchProposals', 'aspect_ratio_mask', 'filter_proposals',
+    'min_side_mask', 'nms_indices', 'relative_size_mask', 'selective_search', 'topk_indices'
+]
