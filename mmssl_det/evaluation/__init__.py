@@ -1,0 +1,3 @@
+from .proposal_recall import proposal_recall
+
+__all__ = ['proposal_recall']
