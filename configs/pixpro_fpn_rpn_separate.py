@@ -8,4 +8,5 @@ model = dict(stages=[
 custom_hooks = [
     dict(type='CosineMomentumHook', end_momentum=1.0),
     dict(type='PretextStageHook'),
+    dict(type='RankConsistencyHook'),
 ]

@@ -65,6 +65,28 @@ def slim_history_buffer_pickle() -> None:
     HistoryBuffer.__getstate__ = _history_buffer_getstate
 
 
+def cpu_distributed_launch() -> None:
+    """Let ``launcher='pytorch'`` (torchrun) initialise on machines without CUDA.
+
+    mmengine 0.10.7's ``_init_dist_pytorch`` calls ``torch.cuda.set_device`` unconditionally,
+    which raises on a CPU build of torch; without CUDA we skip only that call, so multi-process
+    CPU training with the gloo backend works (tools/dist_train.sh on a laptop or CI).
+    """
+    import mmengine.dist.utils as dist_utils
+    original = dist_utils._init_dist_pytorch
+    if getattr(original, '_mmssl_det_cpu', False):
+        return
+
+    def init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    init_dist_pytorch._mmssl_det_cpu = True
+    dist_utils._init_dist_pytorch = init_dist_pytorch
+
+
 def apply_all() -> None:
     slim_history_buffer_pickle()
     allow_mmengine_checkpoints()
+    cpu_distributed_launch()

@@ -9,8 +9,12 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# EMA target decay 0.99 → 1 on BYOL's cosine schedule (the model's base_momentum is the start).
-custom_hooks = [dict(type='CosineMomentumHook', end_momentum=1.0)]
+# EMA target decay 0.99 → 1 on BYOL's cosine schedule (the model's base_momentum is the start);
+# after distributed training, check that all ranks hold identical parameters.
+custom_hooks = [
+    dict(type='CosineMomentumHook', end_momentum=1.0),
+    dict(type='RankConsistencyHook'),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

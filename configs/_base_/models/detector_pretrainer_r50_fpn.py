@@ -38,5 +38,5 @@ model = dict(
         dense=False)),
     stages=[dict(begin=0, losses=('pixel', 'rpn', 'roi'), frozen=())],
 )
-# Frozen modules / stages leave some parameters without gradient in a step.
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
+# Frozen modules / stages leave some parameters without gradient in a step (find_unused_parameters
+# comes from the base).

@@ -21,3 +21,6 @@ model = dict(
                              gamma=2.0)),
     base_momentum=0.99,
 )
+# With levels P3-P5 the FPN's P2 convs (lateral_convs.0, fpn_convs.0) get no gradient from the
+# pixel loss (the RPN/RoI pretexts of DetectorPretrainer train them); DDP must allow that.
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

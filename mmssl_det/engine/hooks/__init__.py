@@ -1,4 +1,6 @@
 from .momentum_schedule_hook import CosineMomentumHook, cosine_ema_decay
 from .pretext_stage_hook import PretextStageHook
+from .rank_consistency_hook import RankConsistencyHook
 
-__all__ = ['CosineMomentumHook', 'PretextStageHook', 'cosine_ema_decay']
+__all__ = ['CosineMomentumHook', 'PretextStageHook', 'RankConsistencyHook',
+           'cosine_ema_decay']

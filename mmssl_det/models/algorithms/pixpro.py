@@ -22,8 +22,10 @@ class PixPro(BaseSelfSupervisor):
     level in ``levels`` (default P3-P5 = FPN outputs 1-3). Positives are found per level from
     that level's own bin size, i.e. its stride, so the threshold T = 0.7 keeps the paper's
     meaning (less than 0.7 of a bin apart) at every scale. P2 is left out by default because
-    its 56×56 maps make the all-pairs PPM/mask ~16× the cost of P3 for little gain in
-    pixel-level signal; P6 (1×1-4×4 at 224 px) has too few bins to match. The projector is
+    its 56×56 maps make the all-pairs PPM/mask ~16× the cost of P3; P6 (4×4 at 224 px) has
+    too few bins to match. Consequence: P2's own convs (``lateral_convs.0``, ``fpn_convs.0``)
+    get no gradient here (DDP runs with ``find_unused_parameters``); the RPN and RoI pretexts
+    of :class:`DetectorPretrainer`, which read P2, train them. The projector is
     shared across levels by default (like FPN's shared RPN/RoI heads, it makes every level
     speak the same embedding); ``share_projector=False`` gives one per level.
 
