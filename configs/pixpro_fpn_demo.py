@@ -10,7 +10,8 @@ view_pipeline1 = [
     dict(type='RandomFlipWithCoord', prob=0.5),
     dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1,
          prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+         channel_weights=(0.114, 0.587, 0.299)),  # BGR luma weights
     dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=1.0),
     dict(type='RandomSolarize', threshold=128, prob=0.0),
 ]
@@ -19,7 +20,8 @@ view_pipeline2 = [
     dict(type='RandomFlipWithCoord', prob=0.5),
     dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1,
          prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+         channel_weights=(0.114, 0.587, 0.299)),  # BGR luma weights
     dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=0.1),
     dict(type='RandomSolarize', threshold=128, prob=0.2),
 ]

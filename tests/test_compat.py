@@ -42,7 +42,7 @@ def _runner(work_dir, max_iters, resume=False):
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
                            logger=dict(type='LoggerHook', interval=1)),
-        resume=resume, default_scope='mmengine', experiment_name=f'toy{max_iters}{resume}')
+        resume=resume, default_scope='mmssl_det', experiment_name=f'toy{max_iters}{resume}')
 
 
 @pytest.fixture

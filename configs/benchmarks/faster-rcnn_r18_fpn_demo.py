@@ -9,6 +9,9 @@ _base_ = [
     '../_base_/datasets/demo_det.py',
 ]
 custom_imports = dict(imports=['mmssl_det'], allow_failed_imports=False)
+# mmssl_det's scope reaches every mmdet module through its child registries, plus our
+# LoadImageChecked (clear errors for corrupt/missing images).
+default_scope = 'mmssl_det'
 
 model = dict(
     backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),

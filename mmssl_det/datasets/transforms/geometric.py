@@ -224,8 +224,10 @@ class RandomResizedCropWithCoord(BaseTransform):
                     img_w: int, img_h: int) -> None:
         boxes, ids = get_pseudo_boxes(results)
         pixel_area = _pixel_area(coord, img_w, img_h)
-        areas = np.asarray(results.get('pseudo_box_areas', box_areas(boxes) * pixel_area),
-                           dtype=np.float32)
+        areas = results.get('pseudo_box_areas')
+        if areas is None:  # first crop of this view: the boxes are the loaded ones
+            areas = box_areas(boxes) * pixel_area
+        areas = np.asarray(areas, dtype=np.float32)
         x1, y1, x2, y2 = crop
         w, h = x2 - x1, y2 - y1
         inside = np.clip(boxes - np.array([x1, y1, x1, y1], dtype=np.float32), 0,

@@ -1,0 +1,277 @@
+"""Unlabelled images for self-supervised pretraining, optionally with unsupervised proposals."""
+import math
+import os
+from numbers import Real
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine import fileio
+from mmengine.dataset import BaseDataset
+from mmengine.utils import is_abs
+
+from mmssl_det.registry import DATASETS
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
+
+
+@DATASETS.register_module()
+class ImageFolderDataset(BaseDataset):
+    """Images listed from a folder (recursively) or from a COCO json, labels ignored.
+
+    The image list is either every file under ``data_root/data_prefix['img']`` whose
+    extension is in ``extensions`` (case-insensitive, sorted by relative path, so the order
+    is the same on every machine), or the ``images`` list of the COCO-style ``ann_file``
+    (its annotations are ignored; every listed file must exist in the folder).
+
+    With ``proposals_file`` (class-agnostic COCO json written by
+    ``tools/generate_proposals.py``, see the data contract) each sample also carries its
+    proposals as pseudo boxes. The file must describe exactly the dataset's images (matched
+    by ``file_name`` relative to the image folder); boxes may exceed the image by at most
+    ``box_tolerance`` px and are then clipped. An image may have zero proposals.
+
+    Each data info holds ``img_path``, ``img_id`` (position in the sorted listing, or the
+    json id), ``file_name`` and, when known from a json, ``width``/``height``; with
+    proposals also ``pseudo_boxes`` (K, 4) float32 xyxy pixels and ``pseudo_box_ids`` (K,)
+    int64 (0..K-1 in file order, the identity kept across views).
+
+    Args:
+        data_root: Root joined to relative ``ann_file``, ``proposals_file`` and prefixes.
+        data_prefix: ``dict(img=folder)``, the image folder relative to ``data_root``.
+        ann_file: Optional COCO json whose ``images`` list defines the dataset.
+        proposals_file: Optional proposals json (relative to ``data_root`` unless absolute).
+        extensions: Image file extensions listed in folder mode (lower case, with dot).
+        box_tolerance: Pixels a proposal may exceed the image bounds before it is an error.
+        backend_args: mmengine file backend arguments (local disk by default).
+        **kwargs: Forwarded to :class:`mmengine.dataset.BaseDataset` (``pipeline``,
+            ``indices``, ``serialize_data``, ``lazy_init``, ``test_mode`` ...).
+    """
+
+    def __init__(self,
+                 data_root: str = '',
+                 data_prefix: dict = dict(img=''),
+                 ann_file: str = '',
+                 proposals_file: Optional[str] = None,
+                 extensions: Sequence[str] = IMG_EXTENSIONS,
+                 box_tolerance: float = 1.0,
+                 backend_args: Optional[dict] = None,
+                 **kwargs) -> None:
+        if 'img' not in data_prefix:
+            raise ValueError(f"ImageFolderDataset: data_prefix={data_prefix} has no 'img' key; "
+                             "set data_prefix=dict(img='path/to/images/')")
+        self.proposals_file = proposals_file
+        self.extensions = tuple(e.lower() for e in extensions)
+        self.box_tolerance = float(box_tolerance)
+        self.backend_args = backend_args
+        self._given_prefix = dict(data_prefix)  # for error messages; BaseDataset joins it
+        super().__init__(ann_file=ann_file, data_root=data_root, data_prefix=data_prefix,
+                         **kwargs)
+
+    def _join_prefix(self) -> None:
+        super()._join_prefix()
+        if self.proposals_file and not is_abs(self.proposals_file) and self.data_root:
+            self.proposals_file = fileio.join_path(self.data_root, self.proposals_file,
+                                                   backend_args=self.backend_args)
+
+    # ------------------------------------------------------------------ image list
+    def _list_folder(self, folder: str) -> List[str]:
+        """Sorted relative paths ('/'-separated) of the image files under ``folder``."""
+        if not folder or not fileio.isdir(folder, backend_args=self.backend_args):
+            raise FileNotFoundError(
+                f'ImageFolderDataset: image folder {folder!r} does not exist (data_root='
+                f'{self.data_root!r}, data_prefix={self._given_prefix!r}); set data_root and '
+                "data_prefix=dict(img=...) to a folder of images (e.g. python "
+                'tools/prepare_demo_data.py writes data/demo/unlabeled/)')
+        files = fileio.list_dir_or_file(folder, list_dir=False, recursive=True,
+                                        backend_args=self.backend_args)
+        names = sorted(f.replace(os.sep, '/') for f in files
+                       if f.lower().endswith(self.extensions))
+        if not names:
+            raise FileNotFoundError(
+                f'ImageFolderDataset: no images with extensions {self.extensions} under '
+                f'{folder!r}; put images there or point data_root/data_prefix elsewhere')
+        return names
+
+    def _read_ann_images(self) -> List[dict]:
+        """The ``images`` entries of ``ann_file``, checked for id/file_name."""
+        if not fileio.exists(self.ann_file, backend_args=self.backend_args):
+            raise FileNotFoundError(f'ImageFolderDataset: ann_file {self.ann_file!r} does not '
+                                    'exist; fix ann_file/data_root')
+        data = fileio.load(self.ann_file, backend_args=self.backend_args)
+        images = data.get('images') if isinstance(data, dict) else None
+        if not isinstance(images, list):
+            raise ValueError(f"{self.ann_file}: expected a COCO dict with an 'images' list")
+        seen = set()
+        for i, img in enumerate(images):
+            if not (isinstance(img, dict) and isinstance(img.get('file_name'), str)
+                    and isinstance(img.get('id'), int)):
+                raise ValueError(f'{self.ann_file}: images[{i}] = {img!r} needs an int "id" '
+                                 'and a str "file_name"')
+            if img['file_name'] in seen:
+                raise ValueError(f'{self.ann_file}: images[{i}] repeats file_name '
+                                 f'{img["file_name"]!r}; list each image once')
+            seen.add(img['file_name'])
+        if not images:
+            raise ValueError(f'{self.ann_file}: the images list is empty')
+        return images
+
+    def load_data_list(self) -> List[dict]:
+        folder = self.data_prefix['img']
+        listed = self._list_folder(folder)
+        if self.ann_file:
+            in_folder = set(listed)
+            data_list = []
+            for img in self._read_ann_images():
+                if img['file_name'] not in in_folder:
+                    raise FileNotFoundError(
+                        f'{self.ann_file}: image {img["file_name"]!r} (id {img["id"]}) is not '
+                        f'in the image folder {folder!r}; fix data_prefix or the json')
+                info = dict(img_id=img['id'], file_name=img['file_name'])
+                info.update({k: img[k] for k in ('width', 'height') if k in img})
+                data_list.append(info)
+        else:
+            data_list = [dict(img_id=i, file_name=name) for i, name in enumerate(listed)]
+        for info in data_list:
+            info['img_path'] = fileio.join_path(folder, info['file_name'],
+                                                backend_args=self.backend_args)
+        if self.proposals_file:
+            self._attach_proposals(data_list, set(listed))
+        return data_list
+
+    # ------------------------------------------------------------------ proposals
+    def _attach_proposals(self, data_list: List[dict], in_folder: set) -> None:
+        """Add ``pseudo_boxes``/``pseudo_box_ids`` to every data info (see the class doc)."""
+        path = self.proposals_file
+        if not fileio.exists(path, backend_args=self.backend_args):
+            raise FileNotFoundError(
+                f'ImageFolderDataset: proposals_file {path!r} does not exist; run '
+                'tools/generate_proposals.py for this image folder or fix proposals_file')
+        data = fileio.load(path, backend_args=self.backend_args)
+        if not (isinstance(data, dict) and isinstance(data.get('images'), list)
+                and isinstance(data.get('annotations'), list)):
+            raise ValueError(f"{path}: expected a COCO dict with 'images' and 'annotations' "
+                             'lists (the format of tools/generate_proposals.py)')
+        sizes, index = self._match_proposal_images(path, data['images'], data_list, in_folder)
+        img_idx, boxes = _read_proposal_boxes(path, data['annotations'], index, sizes,
+                                              self.box_tolerance)
+        order = np.argsort(img_idx, kind='stable')
+        counts = np.bincount(img_idx, minlength=len(data_list))
+        per_image = np.split(boxes[order], np.cumsum(counts)[:-1])
+        for info, bxs in zip(data_list, per_image):
+            info['pseudo_boxes'] = bxs
+            info['pseudo_box_ids'] = np.arange(len(bxs), dtype=np.int64)
+
+    def _match_proposal_images(self, path: str, images: list, data_list: List[dict],
+                               in_folder: set) -> Tuple[np.ndarray, Dict[int, int]]:
+        """Check the proposal images against the dataset; return per-dataset-image (W, H)
+        and a map proposal image id → dataset index (-1 for folder images outside it)."""
+        by_name = {info['file_name']: i for i, info in enumerate(data_list)}
+        sizes = np.zeros((len(data_list), 2), np.float64)
+        covered = np.zeros(len(data_list), bool)
+        index: Dict[int, int] = {}
+        for i, img in enumerate(images):
+            ok = (isinstance(img, dict) and isinstance(img.get('id'), int)
+                  and isinstance(img.get('file_name'), str)
+                  and all(isinstance(img.get(k), int) and img[k] > 0
+                          for k in ('width', 'height')))
+            if not ok:
+                raise ValueError(f'{path}: images[{i}] = {img!r} is malformed: needs int "id", '
+                                 'str "file_name", int "width" and "height" > 0')
+            if img['id'] in index:
+                raise ValueError(f'{path}: images[{i}] repeats image id {img["id"]}')
+            name = img['file_name']
+            if not name.lower().endswith(self.extensions):
+                raise ValueError(f'{path}: images[{i}] {name!r} is not one of extensions='
+                                 f'{self.extensions}; add its extension to the dataset\'s '
+                                 'extensions or drop the image from the json')
+            if name not in in_folder:
+                raise ValueError(
+                    f'{path}: images[{i}] file_name {name!r} is not in the image folder '
+                    f'{self.data_prefix["img"]!r}; the proposals were made for other images: '
+                    're-run tools/generate_proposals.py on this folder or fix data_root')
+            j = by_name.get(name, -1)
+            index[img['id']] = j
+            if j < 0:
+                continue
+            if covered[j]:
+                raise ValueError(f'{path}: images[{i}] repeats file_name {name!r}')
+            known = (data_list[j].get('width'), data_list[j].get('height'))
+            if None not in known and known != (img['width'], img['height']):
+                raise ValueError(f'{path}: images[{i}] {name!r} is {img["width"]}x'
+                                 f'{img["height"]} but {self.ann_file} says {known[0]}x'
+                                 f'{known[1]}; regenerate the proposals')
+            covered[j] = True
+            sizes[j] = (img['width'], img['height'])
+            data_list[j].update(width=img['width'], height=img['height'])
+        if not covered.all():
+            name = data_list[int(np.flatnonzero(~covered)[0])]['file_name']
+            raise ValueError(f'{path} has no entry for image {name!r} of the dataset; '
+                             're-run tools/generate_proposals.py on this image folder')
+        return sizes, index
+
+
+def _box_problem(ann, index: Dict[int, int], sizes: np.ndarray, tol: float) -> Optional[str]:
+    """Why a proposal annotation is invalid, or None (``index`` maps image id → row)."""
+    if not isinstance(ann, dict):
+        return 'is not a dict'
+    if ann.get('image_id') not in index:
+        return f'has unknown image_id {ann.get("image_id")!r}'
+    bbox = ann.get('bbox')
+    if not (isinstance(bbox, (list, tuple)) and len(bbox) == 4
+            and all(isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+                    for v in bbox)):
+        return f'has bbox {bbox!r}, not 4 finite numbers [x, y, w, h]'
+    x, y, w, h = bbox
+    if w <= 0 or h <= 0:
+        return f'has bbox {bbox!r} with width/height <= 0'
+    row = index[ann['image_id']]
+    if row >= 0:
+        width, height = sizes[row]
+        if x < -tol or y < -tol or x + w > width + tol or y + h > height + tol:
+            return (f'has bbox {bbox!r} outside its {int(width)}x{int(height)} image '
+                    f'(tolerance {tol} px)')
+    return None
+
+
+def _read_proposal_boxes(path: str, anns: list, index: Dict[int, int], sizes: np.ndarray,
+                         tol: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Validated proposals: (M,) dataset row and (M, 4) float32 xyxy boxes clipped to the
+    image, dropping those of json images outside the dataset.
+
+    Raises:
+        ValueError: naming the first invalid annotation of ``path`` and why.
+    """
+    if not anns:
+        return np.zeros(0, np.int64), np.zeros((0, 4), np.float32)
+    try:
+        img_ids = np.array([a['image_id'] for a in anns], np.int64)
+        xywh = np.array([a['bbox'] for a in anns]).reshape(len(anns), -1)
+        rows = np.array([index[i] for i in img_ids.tolist()], np.int64)
+    except (TypeError, KeyError, ValueError, OverflowError):
+        xywh = rows = None
+    # Vectorised check first; the per-entry loop below only runs to name the culprit.
+    bad = (xywh is None or xywh.dtype.kind not in 'iuf' or xywh.shape[1] != 4
+           or any(type(a['bbox']) not in (list, tuple) for a in anns))
+    if not bad:
+        xywh = xywh.astype(np.float64)
+        wh = sizes[rows.clip(0)]
+        x1, y1 = xywh[:, 0], xywh[:, 1]
+        x2, y2 = x1 + xywh[:, 2], y1 + xywh[:, 3]
+        invalid = ~np.isfinite(xywh).all(1) | (xywh[:, 2] <= 0) | (xywh[:, 3] <= 0)
+        invalid |= (rows >= 0) & ((x1 < -tol) | (y1 < -tol) | (x2 > wh[:, 0] + tol)
+                                  | (y2 > wh[:, 1] + tol))
+        bad = bool(invalid.any())
+    if bad:
+        for i, ann in enumerate(anns):
+            problem = _box_problem(ann, index, sizes, tol)
+            if problem is not None:
+                raise ValueError(f'{path}: annotations[{i}] {problem}; fix or regenerate the '
+                                 'proposals (tools/generate_proposals.py)')
+        if xywh is None or xywh.shape[1:] != (4,):
+            raise ValueError(f'{path}: annotations are not COCO dicts with image_id and bbox')
+    keep = rows >= 0
+    xywh, rows = xywh[keep].astype(np.float64), rows[keep]
+    wh = sizes[rows]
+    boxes = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
+    boxes[:, 0::2] = boxes[:, 0::2].clip(0, wh[:, :1])
+    boxes[:, 1::2] = boxes[:, 1::2].clip(0, wh[:, 1:])
+    return rows, boxes.astype(np.float32)

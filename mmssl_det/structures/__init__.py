@@ -1,0 +1,3 @@
+from .multi_view_data_sample import MultiViewDataSample
+
+__all__ = ['MultiViewDataSample']
