@@ -27,6 +27,7 @@ setup(
         'mmcv>=2.0.0rc4,<2.2.0',
         'mmdet==3.3.0',
         'pycocotools>=2.0.7',
+        'scikit-image==0.26.0',  # Felzenszwalb segmentation for selective search
         'numpy<2.3',
         'tqdm',
     ],

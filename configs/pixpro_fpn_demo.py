@@ -43,8 +43,8 @@ model = dict(
 
 total_batch = 16
 auto_scale_lr = dict(base_batch_size=total_batch)
-max_epochs = 20
-warmup_epochs = 2
+max_epochs = 12
+warmup_epochs = 1
 optim_wrapper = dict(optimizer=dict(lr=1.0 * total_batch / 256 * 4))  # short schedule: 4x
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=warmup_epochs,
@@ -53,4 +53,4 @@ param_scheduler = [
          by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs)
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=max_epochs))
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=max_epochs))

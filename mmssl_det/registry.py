@@ -48,7 +48,7 @@ TRANSFORMS = _child('transform', MMDET_TRANSFORMS, 'mmssl_det.datasets.transform
 MODELS = _child('model', MMDET_MODELS, 'mmssl_det.models', 'mmdet.models')
 MODEL_WRAPPERS = _child('model_wrapper', MMDET_MODEL_WRAPPERS, 'mmdet.models')
 WEIGHT_INITIALIZERS = _child('weight initializer', MMDET_WEIGHT_INITIALIZERS, 'mmdet.models')
-TASK_UTILS = _child('task util', MMDET_TASK_UTILS, 'mmssl_det.models', 'mmdet.models')
+TASK_UTILS = _child('task util', MMDET_TASK_UTILS, 'mmssl_det.proposals', 'mmdet.models')
 OPTIMIZERS = _child('optimizer', MMDET_OPTIMIZERS, 'mmssl_det.engine.optimizers',
                     'mmdet.engine.optimizers')
 OPTIM_WRAPPERS = _child('optim_wrapper', MMDET_OPTIM_WRAPPERS, 'mmdet.engine.optimizers')

@@ -68,9 +68,9 @@ def prepare_work_dir(work_dir: str, params: dict) -> None:
 _WORKER: Dict[str, object] = {}
 
 
-def _init_worker(params: dict, img_dir: str, work_dir: str) -> None:
-    # One OpenCV thread per process: the pool already uses the cores.
-    cv2.setNumThreads(1)
+def _init_worker(params: dict, img_dir: str, work_dir: str, in_pool: bool = True) -> None:
+    if in_pool:
+        cv2.setNumThreads(1)  # one OpenCV thread per process: the pool already uses the cores
     _WORKER.update(generator=SelectiveSearchProposals(**params), img_dir=img_dir,
                    work_dir=work_dir)
 
@@ -130,7 +130,7 @@ def generate_proposals(img_dir: str, out_file: str, params: dict,
     if todo:
         init_args = (params, img_dir, work_dir)
         if workers == 1 or len(todo) == 1:
-            _init_worker(*init_args)
+            _init_worker(*init_args, in_pool=False)
             track_progress(_process, todo)
         else:
             track_parallel_progress(_process, todo, min(workers, len(todo)),

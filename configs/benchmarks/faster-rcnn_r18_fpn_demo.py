@@ -21,7 +21,7 @@ model = dict(
     test_cfg=dict(rcnn=dict(max_per_img=150)),
 )
 
-max_iters = 300
+max_iters = 200
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
 optim_wrapper = dict(type='OptimWrapper',

@@ -1,9 +1,9 @@
 """Pure filters that turn raw selective-search boxes into pseudo objects.
 
-The filter set follows SoCo (Wei et al., "Aligning Pretraining for Detection via Object-Level
-Contrastive Learning", NeurIPS 2021, object proposal generation): keep boxes whose aspect ratio ``w / h`` lies in
-``[1/3, 3]`` and whose relative size ``sqrt(w h / (W H))`` lies in ``[0.3, 0.8]``, drop tiny
-boxes, suppress near duplicates (NMS) and keep the best ``k``. Every function takes ``(K, 4)``
+The filter set follows SoCo's object proposal generation (Wei et al., "Aligning Pretraining
+for Detection via Object-Level Contrastive Learning", NeurIPS 2021): keep boxes whose aspect
+ratio ``w / h`` lies in ``[1/3, 3]`` and whose relative size ``sqrt(w h / (W H))`` lies in
+``[0.3, 0.8]``, drop tiny boxes, suppress near duplicates (NMS) and keep the best ``k``. Every function takes ``(K, 4)``
 xyxy boxes in pixels and returns a boolean mask or indices, so they compose and test alone.
 """
 from typing import Optional, Tuple

@@ -7,7 +7,7 @@ Reimplemented from J. R. R. Uijlings, K. E. A. van de Sande, T. Gevers, A. W. M.
   Felzenszwalb & Huttenlocher (IJCV 2004, parameter ``k`` = ``scale``); the two most similar
   *neighbouring* regions are merged until one region covers the image. Every region ever
   formed (initial and merged) is a proposal.
-- Sec. 3.2 (similarities, all in [0, 1]):
+- Sec. 3.2 (complementary similarity measures, each in [0, 1]):
   ``s_colour(ri, rj) = sum_k min(c_i^k, c_j^k)`` over L1-normalised 25-bin-per-channel colour
   histograms (75-d); ``s_texture`` likewise over 10-bin histograms of Gaussian derivatives
   (sigma 1) in 8 orientations per channel (240-d); a merged region's histogram is the
@@ -15,9 +15,10 @@ Reimplemented from J. R. R. Uijlings, K. E. A. van de Sande, T. Gevers, A. W. M.
   ``s_size = 1 - (size(ri) + size(rj)) / size(im)``;
   ``s_fill = 1 - (size(BB_ij) - size(ri) - size(rj)) / size(im)``;
   ``s = a1 s_colour + a2 s_texture + a3 s_size + a4 s_fill`` with ``a in {0, 1}``.
-- Sec. 3.2 (diversification) / Sec. 5.2 "Selective Search Fast": colour spaces HSV and Lab,
-  ``k in {k0, 2 k0}`` and the similarity sets C+T+S+F and T+S+F, i.e. 8 hierarchies.
-- Sec. 3.4 (combining locations): the region at position ``i`` of a hierarchy (``i = 1`` is the
+- Sec. 3.2 (diversification) and the evaluation's "Selective Search Fast" configuration:
+  colour spaces HSV and Lab, starting regions from ``k in {k0, 2 k0}`` and the similarity
+  sets C+T+S+F and T+S+F, i.e. 8 hierarchies. "Single" is one of them (HSV, C+T+S+F, k0).
+- Sec. 3.3 (combining locations): the region at position ``i`` of a hierarchy (``i = 1`` is the
   region covering the whole image) gets ``v = RND x i`` with ``RND ~ U[0, 1]``; all regions
   are sorted by ``v`` and duplicate boxes are removed, keeping the best-ranked copy.
 
@@ -44,7 +45,7 @@ SIMILARITY_SETS: Dict[str, Tuple[bool, bool, bool, bool]] = {
     'S': (False, False, True, False),
 }
 
-# Diversification strategies (paper Sec. 5.2): colour spaces, multiples of the base ``k``,
+# Diversification strategies (Sec. 3.2): colour spaces, multiples of the base ``k``,
 # similarity sets. Their product is the list of hierarchies.
 MODES: Dict[str, Dict[str, tuple]] = {
     'single': dict(colour_spaces=('hsv', ), k_multipliers=(1, ), similarities=('CTSF', )),
@@ -259,7 +260,7 @@ def selective_search(img_bgr: np.ndarray, mode: str = 'fast', scale: float = 150
             'fast' also uses ``2 * scale``.
         sigma: Gaussian pre-smoothing of the segmentation.
         min_size: minimum initial region size in pixels.
-        seed: seed of the ``RND`` in the ranking (Sec. 3.4): fixed, so results are
+        seed: seed of the ``RND`` in the ranking (Sec. 3.3): fixed, so results are
             reproducible across runs and processes.
 
     Returns:
@@ -287,7 +288,7 @@ def selective_search(img_bgr: np.ndarray, mode: str = 'fast', scale: float = 150
             for name in strategy['similarities']:
                 hier = hierarchical_grouping(sizes, boxes, colour, texture, pairs, img_area,
                                              SIMILARITY_SETS[name])
-                # position 1 = the last region formed (the whole image), Sec. 3.4
+                # position 1 = the last region formed (the whole image), Sec. 3.3
                 position = np.arange(len(hier), 0, -1, dtype=np.float64)
                 all_boxes.append(hier)
                 all_values.append(position * rng.random(len(hier)))

@@ -5,7 +5,8 @@
 
 For every (annotation file, image folder) pair and every variant, prints recall of the
 ground-truth boxes (a box counts as found when one of the first N proposals has IoU >= 0.5)
-at N = 10, 50, 100, the average recall over IoU 0.5:0.95 at 100 (AR@100), the mean number of
+at N = 10, 50, 100 and over all of the variant's boxes (R@all, the ceiling before ranking
+matters), the average recall over IoU 0.5:0.95 at 100 (AR@100), the mean number of
 proposals per image and images/s of one process (selective search + filters, no I/O).
 Variants are the named presets plus ``--variant`` ones (``KEY=VALUE`` overrides of the
 ``--base`` preset; tuples as ``LO,HI``, ``none`` for None), e.g.
@@ -60,18 +61,20 @@ def load_ground_truth(ann_file: str) -> List[Tuple[str, np.ndarray]]:
 
 
 def recall_stats(gt: np.ndarray, proposals: np.ndarray) -> np.ndarray:
-    """Per-GT ``(G, len(RECALL_AT) + 1)``: found at each N (IoU >= 0.5), and best IoU at 100.
+    """Per-GT ``(G, len(RECALL_AT) + 2)``: found (IoU >= 0.5) among the first N for each N in
+    RECALL_AT, found among all, and the best IoU among the first ``max(RECALL_AT)``.
 
     Args:
         gt: ``(G, 4)`` xyxy; proposals: ``(P, 4)`` xyxy, best first.
     """
-    out = np.zeros((len(gt), len(RECALL_AT) + 1))
+    out = np.zeros((len(gt), len(RECALL_AT) + 2))
     if len(gt) == 0 or len(proposals) == 0:
         return out
-    iou = bbox_overlaps(gt, proposals[:max(RECALL_AT)])
+    iou = bbox_overlaps(gt, proposals)
     for c, n in enumerate(RECALL_AT):
         out[:, c] = iou[:, :n].max(axis=1) >= 0.5
-    out[:, -1] = iou.max(axis=1)
+    out[:, -2] = iou.max(axis=1) >= 0.5
+    out[:, -1] = iou[:, :max(RECALL_AT)].max(axis=1)
     return out
 
 
@@ -83,7 +86,7 @@ def average_recall(best_iou: np.ndarray) -> float:
 
 def evaluate(ann_file: str, img_dir: str, variants: Dict[str, dict],
              max_images: int = 0) -> List[dict]:
-    """One row per variant: recall@N, AR@100, proposals/image, images/s."""
+    """One row per variant: recall@N, R@all, AR@100, proposals/image, images/s."""
     items = load_ground_truth(ann_file)
     if max_images:
         items = items[:max_images]
@@ -114,11 +117,13 @@ def evaluate(ann_file: str, img_dir: str, variants: Dict[str, dict],
                 stats[name].append(recall_stats(gt, boxes))
     rows = []
     for name in variants:
-        per_gt = np.concatenate(stats[name]) if stats[name] else np.zeros((0, 4))
+        per_gt = (np.concatenate(stats[name]) if stats[name] else
+                  np.zeros((0, len(RECALL_AT) + 2)))
         num_gt = len(per_gt)
         row = dict(variant=name, images=len(items), gt=num_gt)
         for c, n in enumerate(RECALL_AT):
             row[f'R@{n}'] = float(per_gt[:, c].mean()) if num_gt else 0.0
+        row['R@all'] = float(per_gt[:, -2].mean()) if num_gt else 0.0
         row['AR@100'] = average_recall(per_gt[:, -1])
         row['props/img'] = counts[name] / max(len(items), 1)
         row['img/s'] = len(items) / max(seconds[name], 1e-9)
@@ -141,7 +146,7 @@ def gt_size_summary(ann_file: str) -> str:
 
 def format_table(title: str, rows: Sequence[dict]) -> str:
     cols = ['variant', 'images', 'gt'] + [f'R@{n}' for n in RECALL_AT] + [
-        'AR@100', 'props/img', 'img/s']
+        'R@all', 'AR@100', 'props/img', 'img/s']
     lines = [f'### {title}', '| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
     for r in rows:
         cells = [r['variant'], str(r['images']), str(r['gt'])] + [
