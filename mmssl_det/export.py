@@ -40,6 +40,17 @@ def build_detector(config: str, cfg_options: Optional[dict] = None) -> nn.Module
         return MODELS.build(cfg.model)
 
 
+def load_exported(detector: nn.Module, path: str) -> None:
+    """Load a file written by ``tools/export_detector.py`` (non-strict: heads the pretraining
+    does not provide keep their initialisation); keys the detector lacks are an error."""
+    state = torch.load(path, map_location='cpu')['state_dict']
+    unexpected = sorted(set(state) - set(detector.state_dict()))
+    if unexpected:
+        raise ExportError(f'{path}: {len(unexpected)} keys not in the detector, e.g. '
+                          f'{unexpected[:3]}; export it again with this detector config')
+    detector.load_state_dict(state, strict=False)
+
+
 class ExportError(RuntimeError):
     """A part the pretraining provides does not fit the detector."""
 

@@ -54,7 +54,7 @@ say "build tools"
 pip_install -q --upgrade pip 'setuptools>=77.0.3,<81' wheel ninja
 
 say "torch ($TORCH_REQ)"
-pip_install -q "$TORCH_REQ"
+pip_install -q $TORCH_REQ  # unquoted: may carry --index-url
 TORCH_VER="$("$VPY" -c 'import torch; print(torch.__version__)')"
 CUDA_TAG="$("$VPY" -c 'import torch; print("cu" + torch.version.cuda.replace(".", "") if torch.version.cuda else "cpu")')"
 

@@ -22,8 +22,10 @@ model = dict(
 )
 
 max_iters = 200
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [

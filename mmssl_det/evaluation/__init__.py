@@ -1,3 +1,4 @@
 from .proposal_recall import proposal_recall
+from .rpn_proposals import predict_rpn_proposals
 
-__all__ = ['proposal_recall']
+__all__ = ['predict_rpn_proposals', 'proposal_recall']

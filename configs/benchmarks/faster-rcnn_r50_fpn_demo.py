@@ -1,0 +1,7 @@
+# The demo fine-tuning with mmdet's standard Faster R-CNN R50-FPN (what configs/pixpro_fpn.py,
+# configs/pixpro_fpn_rpn.py export to).
+_base_ = ['faster-rcnn_r18_fpn_demo.py']
+model = dict(
+    backbone=dict(depth=50),
+    neck=dict(in_channels=[256, 512, 1024, 2048]),
+)

@@ -1,0 +1,19 @@
+# CPU demo of whole-detector pretraining (joint): the PixPro-FPN demo + RPN and RoI pretexts
+# on selective-search boxes of the unlabelled tiles. Proposals first:
+#   python tools/generate_proposals.py data/demo/unlabeled \
+#       data/demo/proposals/unlabeled_demo.json --preset demo --workers 2
+_base_ = [
+    '_base_/models/detector_pretrainer_r50_fpn.py',
+    '_base_/datasets/demo_pretrain.py',
+    '_base_/schedules/demo_lars_12e.py',
+    '_base_/default_runtime.py',
+]
+train_dataloader = dict(dataset=dict(proposals_file='proposals/unlabeled_demo.json'))
+model = dict(
+    backbone=dict(depth=18),
+    neck=dict(in_channels=[64, 128, 256, 512], out_channels=256),
+    projector=dict(hid_channels=512),
+    roi_projector=dict(hid_channels=1024),
+    roi_byol_head=dict(predictor=dict(hid_channels=1024)),
+)
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=12))
