@@ -1,8 +1,15 @@
-# The RPN pretext on its own, on a given backbone checkpoint (e.g. a PixPro or supervised R50):
-#   python tools/train.py configs/rpn_pretext_r50_fpn.py --cfg-options load_from=BACKBONE.pth
-# Backbone frozen (AlignDet's protocol); FPN and RPN trained on the pseudo boxes.
+# The RPN pretext on its own, on a given backbone checkpoint (AlignDet's protocol: backbone
+# frozen; FPN and RPN trained on the pseudo boxes). The checkpoint is read by the backbone's
+# init_cfg, so its keys must be the backbone's own (prefix stripped):
+#   mmssl_det / mmdet checkpoint:  --cfg-options model.backbone.init_cfg.checkpoint=PRETRAIN.pth
+#                                  (init_cfg below strips the 'backbone.' prefix)
+#   torchvision-style R50 weights: --cfg-options model.backbone.init_cfg.prefix=None
+#                                  model.backbone.init_cfg.checkpoint=resnet50.pth
+# A missing checkpoint fails loudly, unlike a non-strict load_from that matches no key.
 _base_ = ['pixpro_fpn_rpn.py']
 model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', prefix='backbone.',
+                                checkpoint='work_dirs/pixpro_fpn/epoch_100.pth')),
     projector=None,
     pixel_head=None,
     roi_head=None,
@@ -19,6 +26,3 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-# The checkpoint of an mmssl_det pretraining or any mmdet/torchvision-style R50 works:
-# missing projector/head keys are expected (strict loading is off for load_from).
-load_from = None

@@ -29,21 +29,20 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
 import mmssl_det
+from mmssl_det.datasets import IMG_EXTENSIONS, list_image_files
 from mmssl_det.proposals import PRESETS, SelectiveSearchProposals
 
-IMG_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 GENERATOR = 'SelectiveSearchProposals'
 
 
 def list_images(img_dir: str) -> List[str]:
-    """Image paths under ``img_dir`` (recursive), relative, '/'-separated, sorted."""
-    root = Path(img_dir)
-    if not root.is_dir():
+    """Image paths under ``img_dir`` (recursive), relative, '/'-separated, sorted — the same
+    list ``ImageFolderDataset`` makes, so the json always matches the folder."""
+    if not Path(img_dir).is_dir():
         raise FileNotFoundError(f'image folder {img_dir} does not exist')
-    rels = sorted(p.relative_to(root).as_posix() for p in root.rglob('*')
-                  if p.is_file() and p.suffix.lower() in IMG_EXTS)
+    rels = list_image_files(img_dir)
     if not rels:
-        raise FileNotFoundError(f'no images ({", ".join(IMG_EXTS)}) under {img_dir}')
+        raise FileNotFoundError(f'no images ({", ".join(IMG_EXTENSIONS)}) under {img_dir}')
     return rels
 
 

@@ -54,15 +54,14 @@ def build_config(args: argparse.Namespace) -> Config:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.launcher != 'none' and not torch.cuda.is_available():
-        # NCCL needs CUDA; gloo runs distributed on CPU, where DDP takes no device_ids.
+        # NCCL needs CUDA; gloo runs distributed on CPU, where DDP takes no device_ids and
+        # SyncBN cannot run (BN stays plain; the config's `sync_bn` applies on GPUs).
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
-        wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+        wrapper = cfg.get('model_wrapper_cfg') or dict(
+            type='MMDistributedDataParallel',
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
         wrapper.setdefault('broadcast_buffers', False)  # mmengine's own default
         cfg.model_wrapper_cfg = dict(wrapper, device_ids=None)
-    # SyncBN only where it can run: distributed CUDA training. On CPU (gloo) BN stays plain.
-    if args.launcher != 'none' and torch.cuda.is_available():
-        cfg.setdefault('sync_bn', 'torch')
-    else:
         cfg.pop('sync_bn', None)
     return cfg
 

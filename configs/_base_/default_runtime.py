@@ -16,6 +16,9 @@ custom_hooks = [
     dict(type='RankConsistencyHook'),
 ]
 
+# BN → SyncBN when training distributed on GPUs (mmengine converts; tools/train.py drops it on
+# CPU, where gloo has no SyncBN).
+sync_bn = 'torch'
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -13,15 +13,19 @@ custom_imports = dict(imports=['mmssl_det'], allow_failed_imports=False)
 # LoadImageChecked (clear errors for corrupt/missing images).
 default_scope = 'mmssl_det'
 
+# ResNet-18 with a 128-channel FPN (CPU-sized; the R50 variant keeps mmdet's 256).
 model = dict(
     backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
-    neck=dict(in_channels=[64, 128, 256, 512]),
-    roi_head=dict(bbox_head=dict(num_classes=1)),
+    neck=dict(in_channels=[64, 128, 256, 512], out_channels=128),
+    rpn_head=dict(in_channels=128, feat_channels=128),
+    roi_head=dict(bbox_roi_extractor=dict(out_channels=128),
+                  bbox_head=dict(in_channels=128, num_classes=1)),
     # Tiles hold up to ~60 small crowns.
     test_cfg=dict(rcnn=dict(max_per_img=150)),
 )
 
 max_iters = 200
+train_dataloader = dict(batch_size=2)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
 val_cfg = dict(type='ValLoop')

@@ -3,5 +3,7 @@
 _base_ = ['faster-rcnn_r18_fpn_demo.py']
 model = dict(
     backbone=dict(depth=50),
-    neck=dict(in_channels=[256, 512, 1024, 2048]),
+    neck=dict(in_channels=[256, 512, 1024, 2048], out_channels=256),
+    rpn_head=dict(in_channels=256, feat_channels=256),
+    roi_head=dict(bbox_roi_extractor=dict(out_channels=256), bbox_head=dict(in_channels=256)),
 )

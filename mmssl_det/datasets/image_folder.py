@@ -14,6 +14,19 @@ from mmssl_det.registry import DATASETS
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
+def list_image_files(folder: str, extensions: Sequence[str] = IMG_EXTENSIONS,
+                     backend_args: Optional[dict] = None) -> List[str]:
+    """Sorted relative paths ('/'-separated) of the image files under ``folder``, recursive.
+
+    The one image lister of the project: the dataset and tools/generate_proposals.py must
+    agree on which files are images, or a proposals json will not match its folder.
+    """
+    files = fileio.list_dir_or_file(folder, list_dir=False, recursive=True,
+                                    backend_args=backend_args)
+    return sorted(f.replace(os.sep, '/') for f in files
+                  if f.lower().endswith(tuple(extensions)))
+
+
 @DATASETS.register_module()
 class ImageFolderDataset(BaseDataset):
     """Images listed from a folder (recursively) or from a COCO json, labels ignored.
@@ -81,10 +94,7 @@ class ImageFolderDataset(BaseDataset):
                 f'{self.data_root!r}, data_prefix={self._given_prefix!r}); set data_root and '
                 "data_prefix=dict(img=...) to a folder of images (e.g. python "
                 'tools/prepare_demo_data.py writes data/demo/unlabeled/)')
-        files = fileio.list_dir_or_file(folder, list_dir=False, recursive=True,
-                                        backend_args=self.backend_args)
-        names = sorted(f.replace(os.sep, '/') for f in files
-                       if f.lower().endswith(self.extensions))
+        names = list_image_files(folder, self.extensions, self.backend_args)
         if not names:
             raise FileNotFoundError(
                 f'ImageFolderDataset: no images with extensions {self.extensions} under '

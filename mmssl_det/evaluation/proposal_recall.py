@@ -26,14 +26,20 @@ def proposal_recall(coco_gt: COCO,
     if missing:
         raise ValueError(f'no proposals for {len(missing)} ground-truth image(s), e.g. id '
                          f'{min(missing)}; pass an (0, 4) array for images without any')
+    unknown = set(proposals) - set(coco_gt.getImgIds())
+    if unknown:
+        raise ValueError(f'proposals for {len(unknown)} image id(s) not in the ground truth, '
+                         f'e.g. {min(unknown)}')
     top = max(max_dets)
     results = []
     for img_id, boxes in proposals.items():
         boxes = np.asarray(boxes, dtype=np.float64)
         if boxes.size == 0:
             continue
-        boxes = boxes.reshape(len(boxes), -1)[:top]
-        # Without scores, rank order is the score (COCOeval sorts by it).
+        boxes = boxes.reshape(len(boxes), -1)
+        if boxes.shape[1] > 4:  # best first by score; without scores, the given order
+            boxes = boxes[np.argsort(-boxes[:, 4], kind='stable')]
+        boxes = boxes[:top]
         scores = boxes[:, 4] if boxes.shape[1] > 4 else -np.arange(len(boxes), dtype=float)
         for (x1, y1, x2, y2), s in zip(boxes[:, :4], scores):
             results.append(dict(image_id=int(img_id), category_id=1, score=float(s),

@@ -12,6 +12,7 @@ with tools/export_detector.py, and evaluated with pycocotools (mmssl_det.evaluat
 Steps whose outputs exist are skipped, so an interrupted run continues.
 """
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/rpn_pretraining_ar')
     parser.add_argument('--out', default='docs/rpn_pretraining.md')
     args = parser.parse_args()
+    os.chdir(REPO)  # configs and data paths are repo-relative
     work_root = REPO / args.work_dir
 
     run([sys.executable, 'tools/prepare_demo_data.py'])

@@ -14,6 +14,11 @@ class PretextStageHook(Hook):
 
     priority = 'NORMAL'
 
+    def before_train(self, runner) -> None:
+        if not getattr(runner.train_loop, 'max_epochs', None):
+            raise TypeError('PretextStageHook switches stages by epoch; use an '
+                            'EpochBasedTrainLoop (train_cfg.type) or a single stage')
+
     def before_train_epoch(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         begins = [stage['begin'] for stage in model.stages]

@@ -81,11 +81,15 @@ class BaseSelfSupervisor(BaseModel):
             feats = modules['neck'](feats)
         return tuple(feats)
 
-    def set_frozen(self, names: Sequence[str]) -> None:
-        unknown = set(names) - set(self.online_modules())
+    def check_frozen(self, names: Sequence[str], where: str = 'frozen') -> None:
+        children = {n for n, m in self.named_children() if m is not None} - {'target'}
+        unknown = set(names) - children
         if unknown:
-            raise ValueError(f'cannot freeze {sorted(unknown)}: {type(self).__name__} has '
-                             f'online modules {sorted(self.online_modules())}')
+            raise ValueError(f'{where}: cannot freeze {sorted(unknown)}: '
+                             f'{type(self).__name__} has modules {sorted(children)}')
+
+    def set_frozen(self, names: Sequence[str]) -> None:
+        self.check_frozen(names)
         self.frozen = frozenset(names)
         self.train(self.training)
 
@@ -93,6 +97,10 @@ class BaseSelfSupervisor(BaseModel):
         super().train(mode)
         for name in self.frozen:
             getattr(self, name).eval()
+            # The target's copy must normalise like the online one (running statistics),
+            # or the two branches compare differently normalised features.
+            if self.target is not None and name in self.target.module:
+                self.target.module[name].eval()
         return self
 
     def extract_feat(self, img: Tensor) -> tuple:

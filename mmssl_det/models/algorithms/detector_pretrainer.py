@@ -63,7 +63,12 @@ class DetectorPretrainer(PixPro):
                             frozen=tuple(s.get('frozen', ()))) for s in stages]
         available = {'pixel': self.pixel_head, 'instance': self.instance_head,
                      'rpn': self.rpn_head, 'roi': self.roi_head}
+        begins = [s['begin'] for s in self.stages]
+        if begins[0] != 0 or any(b <= a for a, b in zip(begins, begins[1:])):
+            raise ValueError(f'stages begin at epochs {begins}: the first must begin at 0 and '
+                             f'the rest strictly later')
         for i, stage in enumerate(self.stages):
+            self.check_frozen(stage['frozen'], where=f'stages[{i}].frozen')
             unknown = [b for b in stage['losses'] if b not in BRANCHES]
             missing = [b for b in stage['losses'] if b in available and available[b] is None]
             if unknown or missing:
@@ -137,7 +142,9 @@ class DetectorPretrainer(PixPro):
             i0, i1 = (s.box_ids[0][:, None] == s.box_ids[1][None, :]).nonzero(as_tuple=True)
             boxes[0].append(s.boxes[0][i0].float())
             boxes[1].append(s.boxes[1][i1].float())
-        if sum(len(b) for b in boxes[0]) == 0:  # no box survived both crops in this batch
+        # Fewer than 2 boxes survived both crops: nothing to compare, and the projector's
+        # BatchNorm1d cannot normalise a single sample.
+        if sum(len(b) for b in boxes[0]) < 2:
             return dict(loss_roi=online[0][0].new_zeros(()))
         device = online[0][0].device
         boxes = [[b.to(device) for b in view] for view in boxes]

@@ -11,7 +11,7 @@ from mmssl_det.registry import MODELS
 class InstanceBYOLHead(BaseModule):
     """BYOL instance branch (Grill et al. arXiv 2006.07733, eq. 2), used by PixPro's
     optional instance term (arXiv 2011.10043, Sec. 3.4): a predictor on the online branch,
-    −2·cos against the other view's target projection, symmetrised.
+    ``2 − 2·cos`` against the other view's target projection, symmetrised.
     """
 
     def __init__(self, predictor: dict, loss_weight: float = 1.0,

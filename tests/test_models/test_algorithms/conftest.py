@@ -11,7 +11,7 @@ import mmssl_det  # noqa: F401
 from mmssl_det.registry import MODELS
 
 TINY = dict(
-    backbone=dict(depth=18, base_channels=8),
+    backbone=dict(depth=18, base_channels=8, init_cfg=None),
     neck=dict(in_channels=[8, 16, 32, 64], out_channels=16),
     projector=dict(in_channels=16, hid_channels=32, out_channels=16),
     pixel_head=dict(ppm=dict(channels=16)),
