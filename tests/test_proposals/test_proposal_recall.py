@@ -1,8 +1,8 @@
-"""tools/benchmarks/proposal_recall.py: recall arithmetic on hand-made boxes, one real run."""
+"""tools/benchmarks/proposal_recall.py: options, variants and one real run (the recall
+arithmetic itself is mmssl_det.evaluation.proposal_recall, tested in tests/test_evaluation)."""
 import importlib.util
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -10,24 +10,6 @@ _spec = importlib.util.spec_from_file_location(
     'proposal_recall', REPO / 'tools' / 'benchmarks' / 'proposal_recall.py')
 bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
-
-GT = np.array([[0, 0, 10, 10], [20, 20, 30, 30]], dtype=np.float32)
-# ten misses first, then an exact hit on GT 0 and a shifted box on GT 1 (IoU 81/119 = 0.681)
-PROPOSALS = np.array([[50, 50, 60, 60]] * 10 + [[0, 0, 10, 10], [21, 21, 31, 31]],
-                     dtype=np.float32)
-
-
-def test_recall_stats_counts_only_the_first_n():
-    stats = bench.recall_stats(GT, PROPOSALS)
-    # columns: R@10, R@50, R@100, R@all, best IoU in the first 100
-    np.testing.assert_allclose(stats, [[0, 1, 1, 1, 1.0], [0, 1, 1, 1, 81 / 119]], rtol=1e-5)
-    assert bench.recall_stats(GT, np.zeros((0, 4), np.float32)).sum() == 0
-
-
-def test_average_recall_over_iou_thresholds():
-    # GT 1 (IoU 0.681) is found at 0.5, 0.55, 0.6, 0.65 only: (4 * 1 + 6 * 0.5) / 10
-    assert bench.average_recall(np.array([1.0, 81 / 119])) == pytest.approx(0.7)
-
 
 def test_parse_value():
     assert [bench.parse_value(v) for v in ('none', '0.1,0.5', '3', '0.5', 'fast')] == [

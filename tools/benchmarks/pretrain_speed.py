@@ -38,7 +38,9 @@ def synthetic_batch(batch: int, size: int, generator: torch.Generator) -> dict:
 def peak_memory_mb(device: torch.device) -> float:
     if device.type == 'cuda':
         return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS
+    # Process-wide peak RSS: it only grows, so with several configs in one call the later
+    # rows include the earlier peaks; compare CPU memory across separate calls.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(cfg: Config, data: dict, device: torch.device, iters: int, warmup: int,
@@ -117,11 +119,14 @@ def main() -> None:
     print(f'\ndevice: {name} | batch {args.batch} | {args.size}px | 2 views | '
           f'{args.iters} iters after {args.warmup} warm-up | amp={args.amp}')
     base = rows[-1][1]['ms_per_iter']
-    print(f'{"config":<45} {"ms/iter":>9} {"img/s":>9} {"peak MB":>9} {"vs last":>8}')
+    mem = 'peak MB' if device.type == 'cuda' else 'RSS MB*'
+    print(f'{"config":<45} {"ms/iter":>9} {"img/s":>9} {mem:>9} {"vs last":>8}')
     for path, res in rows:
         print(f'{path:<45} {res["ms_per_iter"]:>9.1f} '
               f'{1000 * args.batch / res["ms_per_iter"]:>9.1f} {res["mem_mb"]:>9.0f} '
               f'{100 * (res["ms_per_iter"] / base - 1):>+7.1f}%')
+    if device.type != 'cuda':
+        print('* process peak RSS so far (cumulative over the rows of one call)')
 
 
 if __name__ == '__main__':

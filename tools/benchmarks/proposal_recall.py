@@ -14,17 +14,20 @@ Variants are the named presets plus ``--variant`` ones (``KEY=VALUE`` overrides 
 share one search per image, so a sweep over filters costs one search pass.
 """
 import argparse
+import contextlib
+import io
 import json
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 import cv2
 import mmcv
 import numpy as np
-from mmdet.evaluation.functional import bbox_overlaps
+from pycocotools.coco import COCO
 
+from mmssl_det.evaluation import proposal_recall
 from mmssl_det.proposals import PRESETS, SelectiveSearchProposals, filter_proposals
 
 RECALL_AT = (10, 50, 100)
@@ -45,61 +48,33 @@ def parse_value(text: str):
     return text
 
 
-def load_ground_truth(ann_file: str) -> List[Tuple[str, np.ndarray]]:
-    """``[(file_name, (G, 4) float32 xyxy)]`` of a COCO json (crowd boxes left out)."""
-    path = Path(ann_file)
-    if not path.is_file():
-        raise FileNotFoundError(f'annotation file {ann_file} does not exist')
-    coco = json.loads(path.read_text())
-    boxes: Dict[int, list] = {img['id']: [] for img in coco['images']}
-    for ann in coco['annotations']:
-        if not ann.get('iscrowd', 0):
-            x, y, w, h = ann['bbox']
-            boxes[ann['image_id']].append([x, y, x + w, y + h])
-    return [(img['file_name'], np.array(boxes[img['id']], dtype=np.float32).reshape(-1, 4))
-            for img in sorted(coco['images'], key=lambda i: i['file_name'])]
-
-
-def recall_stats(gt: np.ndarray, proposals: np.ndarray) -> np.ndarray:
-    """Per-GT ``(G, len(RECALL_AT) + 2)``: found (IoU >= 0.5) among the first N for each N in
-    RECALL_AT, found among all, and the best IoU among the first ``max(RECALL_AT)``.
-
-    Args:
-        gt: ``(G, 4)`` xyxy; proposals: ``(P, 4)`` xyxy, best first.
-    """
-    out = np.zeros((len(gt), len(RECALL_AT) + 2))
-    if len(gt) == 0 or len(proposals) == 0:
-        return out
-    iou = bbox_overlaps(gt, proposals)
-    for c, n in enumerate(RECALL_AT):
-        out[:, c] = iou[:, :n].max(axis=1) >= 0.5
-    out[:, -2] = iou.max(axis=1) >= 0.5
-    out[:, -1] = iou[:, :max(RECALL_AT)].max(axis=1)
-    return out
-
-
-def average_recall(best_iou: np.ndarray) -> float:
-    """Mean over IoU thresholds 0.5:0.05:0.95 of the fraction of GT with best IoU >= t."""
-    thrs = np.arange(0.5, 0.951, 0.05)
-    return float(np.mean([(best_iou >= t).mean() for t in thrs])) if len(best_iou) else 0.0
-
-
 def evaluate(ann_file: str, img_dir: str, variants: Dict[str, dict],
              max_images: int = 0) -> List[dict]:
-    """One row per variant: recall@N, R@all, AR@100, proposals/image, images/s."""
-    items = load_ground_truth(ann_file)
+    """One row per variant: recall@N and R@all at IoU 0.5, AR@100 (IoU .5:.95),
+    proposals/image, images/s — all recall numbers from mmssl_det.evaluation.proposal_recall
+    (pycocotools, one-to-one matching), the same code that scores the RPN."""
+    if not Path(ann_file).is_file():
+        raise FileNotFoundError(f'annotation file {ann_file} does not exist')
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO(ann_file)
+    images = sorted(coco.dataset['images'], key=lambda i: i['file_name'])
     if max_images:
-        items = items[:max_images]
+        images = images[:max_images]
+        coco.dataset['images'] = images
+        keep = {img['id'] for img in images}
+        coco.dataset['annotations'] = [a for a in coco.dataset['annotations']
+                                       if a['image_id'] in keep]
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco.createIndex()
     gens = {name: SelectiveSearchProposals(**params) for name, params in variants.items()}
     groups: Dict[tuple, List[str]] = OrderedDict()
     for name, gen in gens.items():
         key = tuple(gen.params[k] for k in SEARCH_KEYS)
         groups.setdefault(key, []).append(name)
-    stats = {name: [] for name in variants}
-    counts = {name: 0 for name in variants}
+    proposals: Dict[str, Dict[int, np.ndarray]] = {name: {} for name in variants}
     seconds = {name: 0.0 for name in variants}
-    for file_name, gt in items:
-        path = str(Path(img_dir) / file_name)
+    for info in images:
+        path = str(Path(img_dir) / info['file_name'])
         img = mmcv.imread(path)
         if img is None:
             raise FileNotFoundError(f'image {path} (from {ann_file}) is missing or unreadable')
@@ -113,20 +88,19 @@ def evaluate(ann_file: str, img_dir: str, variants: Dict[str, dict],
                 boxes, _ = filter_proposals(raw_boxes, raw_scores, img.shape[:2], gen.aspect,
                                             gen.rel_size, gen.min_side, gen.nms_iou, gen.topk)
                 seconds[name] += search_s + time.perf_counter() - start
-                counts[name] += len(boxes)
-                stats[name].append(recall_stats(gt, boxes))
+                proposals[name][info['id']] = boxes
     rows = []
     for name in variants:
-        per_gt = (np.concatenate(stats[name]) if stats[name] else
-                  np.zeros((0, len(RECALL_AT) + 2)))
-        num_gt = len(per_gt)
-        row = dict(variant=name, images=len(items), gt=num_gt)
-        for c, n in enumerate(RECALL_AT):
-            row[f'R@{n}'] = float(per_gt[:, c].mean()) if num_gt else 0.0
-        row['R@all'] = float(per_gt[:, -2].mean()) if num_gt else 0.0
-        row['AR@100'] = average_recall(per_gt[:, -1])
-        row['props/img'] = counts[name] / max(len(items), 1)
-        row['img/s'] = len(items) / max(seconds[name], 1e-9)
+        props = proposals[name]
+        most = max([len(b) for b in props.values()] + [max(RECALL_AT)])
+        at50 = proposal_recall(coco, props, max_dets=RECALL_AT + (most + 1, ),
+                               iou_thrs=(0.5, ))
+        row = dict(variant=name, images=len(images), gt=len(coco.getAnnIds(iscrowd=False)))
+        row.update({f'R@{n}': at50[n] for n in RECALL_AT})
+        row['R@all'] = at50[most + 1]
+        row['AR@100'] = proposal_recall(coco, props, max_dets=(100, ))[100]
+        row['props/img'] = sum(len(b) for b in props.values()) / max(len(images), 1)
+        row['img/s'] = len(images) / max(seconds[name], 1e-9)
         rows.append(row)
     return rows
 

@@ -99,7 +99,7 @@ def main() -> None:
                   f'AR@10={ar[10]:.3f}', flush=True)
 
     lines = [
-        f'| setting | AR@100 (IoU .5:.95) | AR@100 (IoU .5) | AR@10 (IoU .5:.95) |',
+        '| setting | AR@100 (IoU .5:.95) | AR@100 (IoU .5) | AR@10 (IoU .5:.95) |',
         '|---|---|---|---|']
     for key, (name, _) in SETTINGS.items():
         vals = np.array(rows[key])
