@@ -3,7 +3,7 @@
 _base_ = [
     '_base_/models/pixpro_r50_fpn.py',
     '_base_/datasets/demo_pretrain.py',
-    '_base_/schedules/demo_lars_12e.py',
+    '_base_/schedules/demo_sgd_12e.py',
     '_base_/default_runtime.py',
 ]
 # ResNet-18 + a 128-channel FPN: on CPU the 256-channel FPN/RPN convs at P2 would cost more

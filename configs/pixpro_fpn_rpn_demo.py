@@ -5,7 +5,7 @@
 _base_ = [
     '_base_/models/detector_pretrainer_r50_fpn.py',
     '_base_/datasets/demo_pretrain.py',
-    '_base_/schedules/demo_lars_12e.py',
+    '_base_/schedules/demo_sgd_12e.py',
     '_base_/default_runtime.py',
 ]
 train_dataloader = dict(dataset=dict(proposals_file='proposals/unlabeled_demo.json'))

@@ -31,6 +31,6 @@ train_pipeline = [
     dict(type='PackMultiViewInputs'),
 ]
 train_dataloader = dict(
-    batch_size=16, num_workers=2, persistent_workers=False,
+    batch_size=8, num_workers=2, persistent_workers=False,
     dataset=dict(data_root=data_root, data_prefix=dict(img='unlabeled/'),
                  pipeline=train_pipeline))
