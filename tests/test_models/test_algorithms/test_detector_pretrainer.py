@@ -53,3 +53,29 @@ def test_stage_asking_for_missing_branch(tiny_cfg, build_model):
     with pytest.raises(ValueError, match=r"not configured \['pixel'\]"):
         build_model(tiny_cfg('configs/rpn_pretext_r50_fpn.py',
                              stages=[dict(begin=0, losses=('pixel', 'rpn'))]))
+
+
+def test_rpn_pretext_demo_starts_from_pixpro_checkpoint(tmp_path, tiny_cfg, build_model,
+                                                        batch_of):
+    """Second stage of the separate strategy: backbone + FPN come from a PixPro-FPN
+    checkpoint via init_cfg; the backbone stays fixed while FPN and RPN learn."""
+    pixpro = build_model(tiny_cfg('configs/pixpro_fpn_demo.py'))
+    ckpt = tmp_path / 'pixpro.pth'
+    torch.save(dict(state_dict=pixpro.state_dict()), ckpt)
+    cfg = tiny_cfg('configs/rpn_pretext_demo.py', neck=dict(init_cfg=dict(checkpoint=str(ckpt))))
+    # the tiny overrides drop the backbone's init_cfg; restore the config's, on our checkpoint
+    cfg.backbone.init_cfg = dict(type='Pretrained', prefix='backbone.', checkpoint=str(ckpt))
+    model = build_model(cfg)
+    source = pixpro.state_dict()
+    for k, v in model.state_dict().items():
+        if k.startswith(('backbone.', 'neck.')):
+            assert torch.equal(v, source[k]), k
+    assert model.stages[0]['frozen'] == ('backbone', )
+    neck_before = model.neck.fpn_convs[0].conv.weight.clone()
+    losses = model.train_step(batch_of(boxes=BOXES), build_optim_wrapper(model, SGD))
+    assert {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_roi'} <= set(losses)
+    assert 'loss_pixel_l1' not in losses
+    for k, v in model.state_dict().items():
+        if k.startswith('backbone.'):
+            assert torch.equal(v, source[k]), k
+    assert not torch.equal(model.neck.fpn_convs[0].conv.weight, neck_before)
