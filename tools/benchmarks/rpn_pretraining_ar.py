@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
 from pycocotools.coco import COCO
 
 import mmssl_det  # noqa: F401
@@ -65,14 +66,21 @@ def pretrain_and_export(config: str, seed: int, work_root: Path,
     return ckpt, exported
 
 
-def rpn_proposals(weights: Optional[Path], seed: int, top: int = 100) -> Dict[int, np.ndarray]:
-    """Top-``top`` RPN proposals (original-image xyxy + score, best first) per test image."""
+def demo_detector(seed: int, exported: Optional[Path] = None,
+                  checkpoint: Optional[Path] = None) -> torch.nn.Module:
+    """The demo Faster R-CNN: random init (seeded), then an export and/or a full checkpoint."""
     torch.manual_seed(seed)
     detector = build_detector(DETECTOR)
-    detector.init_weights()  # (a); (b)/(c) then overwrite what their pretraining provides
-    if weights is not None:
-        load_exported(detector, str(weights))
-    detector.eval()
+    detector.init_weights()  # (a); an export then overwrites what its pretraining provides
+    if exported is not None:
+        load_exported(detector, str(exported))
+    if checkpoint is not None:
+        load_checkpoint(detector, str(checkpoint), map_location='cpu', strict=True)
+    return detector.eval()
+
+
+def rpn_proposals(detector: torch.nn.Module, top: int = 100) -> Dict[int, np.ndarray]:
+    """Top-``top`` RPN proposals (original-image xyxy + score, best first) per test image."""
     cfg = Config.fromfile(str(REPO / DETECTOR))
     with DefaultScope.overwrite_default_scope('mmssl_det'):
         dataset = DATASETS.build(cfg.test_dataloader.dataset)
@@ -111,7 +119,7 @@ def main() -> None:
             # several initialisations. A pretrained RPN is loaded, so one evaluation suffices.
             draws = args.rpn_inits if key in RANDOM_RPN else 1
             for draw in range(draws):
-                props = rpn_proposals(weights, seed * 1000 + draw)
+                props = rpn_proposals(demo_detector(seed * 1000 + draw, weights))
                 ar = proposal_recall(coco, props, max_dets=(10, 100))
                 ar50 = proposal_recall(coco, props, max_dets=(100, ), iou_thrs=(0.5, ))
                 rows[key].setdefault(seed, []).append((ar[100], ar50[100], ar[10]))
