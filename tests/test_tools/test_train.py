@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+import mmssl_det  # noqa: F401  (allow-lists mmengine checkpoints for torch.load)
+
 REPO = Path(__file__).resolve().parents[2]
 TINY = [
     'model.backbone.depth=18', 'model.backbone.base_channels=8',
@@ -70,3 +72,48 @@ def test_two_process_cpu_training_keeps_ranks_identical(tmp_path):
     assert 'parameters identical on all 2 ranks' in out
     losses = [r['loss'] for r in _scalars(tmp_path) if 'loss' in r]
     assert len(losses) == 2 and all(torch.isfinite(torch.tensor(losses)))
+
+
+def test_separate_strategy_switches_stage_in_the_runner(tmp_path):
+    """tools/generate_proposals.py → tools/train.py on the separate-strategy config: epoch 1
+    trains PixPro only, epoch 2 (PretextStageHook) RPN + RoI on the frozen backbone + FPN."""
+    props = tmp_path / 'proposals.json'
+    gen = subprocess.run([sys.executable, 'tools/generate_proposals.py',
+                          str(REPO / 'tests/data/images'), str(props), '--preset', 'demo',
+                          '--workers', '1'], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert gen.returncode == 0, gen.stderr[-3000:]
+    config = tmp_path / 'separate_tiny.py'
+    config.write_text(f'''
+_base_ = ['{REPO}/configs/pixpro_fpn_rpn_separate.py']
+model = dict(
+    rpn_head=dict(in_channels=16, feat_channels=16),
+    roi_head=dict(bbox_roi_extractor=dict(out_channels=16),
+                  bbox_head=dict(in_channels=16, fc_out_channels=32)),
+    roi_projector=dict(in_channels=32, hid_channels=32, out_channels=16),
+    roi_byol_head=dict(predictor=dict(in_channels=16, hid_channels=32, out_channels=16)),
+    stages=[dict(begin=0, losses=('pixel', )),
+            dict(begin=1, losses=('rpn', 'roi'), frozen=('backbone', 'neck'))])
+train_dataloader = dict(dataset=dict(proposals_file='{props}'))
+''')
+    opts = TINY + _data() + [
+        'train_cfg.max_epochs=2', 'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
+        'param_scheduler.1.T_max=1', 'param_scheduler.1.end=2',
+        'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1',
+        'log_processor.window_size=1']
+    proc = subprocess.run([sys.executable, 'tools/train.py', str(config), '--work-dir',
+                           str(tmp_path / 'work'), '--seed', '0', '--cfg-options', *opts],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    first, second = [r for r in _scalars(tmp_path / 'work') if 'loss' in r]
+    assert 'loss_pixel_l1' in first and 'loss_rpn_cls' not in first
+    assert {'loss_rpn_cls', 'loss_roi'} <= set(second)
+    # the logger repeats a key's last value once logged: unchanged = not computed in epoch 2
+    assert second['loss_pixel_l1'] == first['loss_pixel_l1']
+    ckpts = [torch.load(tmp_path / 'work' / f'epoch_{e}.pth', map_location='cpu')['state_dict']
+             for e in (1, 2)]
+    for key, value in ckpts[0].items():
+        if key.startswith(('backbone.', 'neck.')):
+            assert torch.equal(value, ckpts[1][key]), key  # frozen in stage 2
+    assert not torch.equal(ckpts[0]['rpn_head.rpn_conv.weight'],
+                           ckpts[1]['rpn_head.rpn_conv.weight'])
