@@ -6,7 +6,7 @@ On the demo's held-out test tiles, class-agnostic AR of the top-100 RPN proposal
 Faster R-CNN R18-FPN demo detector when its weights come from
   (a) random initialisation,
   (b) PixPro-FPN pretraining (backbone + FPN; the RPN stays random),
-  (c) the *separate* strategy: (b)'s checkpoint, then the RPN pretext on selective-search
+  (c) the *separate* strategy: (b)'s checkpoint, then the RPN + RoI pretexts on selective-search
       boxes (configs/rpn_pretext_demo.py),
 no labels used anywhere. Each pretraining runs once per seed (tools/train.py), is exported
 with tools/export_detector.py, and evaluated with pycocotools (mmssl_det.evaluation).
@@ -38,7 +38,7 @@ PROPOSALS = 'data/demo/proposals/unlabeled_demo.json'
 SETTINGS = {
     'a': ('random init', None, None),
     'b': ('PixPro-FPN (backbone+FPN)', 'configs/pixpro_fpn_demo.py', None),
-    'c': ('(b) + RPN pretext', 'configs/rpn_pretext_demo.py', 'b'),
+    'c': ('(b) + RPN/RoI pretexts', 'configs/rpn_pretext_demo.py', 'b'),
 }
 RANDOM_RPN = ('a', 'b')
 
