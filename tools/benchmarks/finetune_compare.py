@@ -14,7 +14,6 @@ Runs whose outputs exist are skipped.
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,14 +22,9 @@ from pycocotools.coco import COCO
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
-from rpn_pretraining_ar import DETECTOR, demo_detector, rpn_proposals  # noqa: E402
+from rpn_pretraining_ar import DETECTOR, demo_detector, rpn_proposals, run  # noqa: E402
 
 from mmssl_det.evaluation import proposal_recall  # noqa: E402
-
-
-def run(cmd) -> None:
-    print('$', ' '.join(map(str, cmd)), flush=True)
-    subprocess.run([str(c) for c in cmd], cwd=REPO, check=True)
 
 
 def main() -> None:
