@@ -1,8 +1,9 @@
 """Does pretraining the RPN on unsupervised proposals give a better RPN? (arXiv 2211.09022)
 
-    python tools/benchmarks/rpn_pretraining_ar.py [--seeds 0 1] [--rpn-inits 5]
+    python tools/benchmarks/rpn_pretraining_ar.py [--seeds 0 1] [--rpn-inits 5] [--split test]
 
-On the demo's held-out test tiles, class-agnostic AR of the top-100 RPN proposals of the
+On the demo's held-out test tiles (``--split val`` for choosing variants of (c) with
+``--c-options``, so that the test tiles stay unseen), class-agnostic AR of the top-100 RPN proposals of the
 Faster R-CNN R18-FPN demo detector when its weights come from
   (a) random initialisation,
   (b) PixPro-FPN pretraining (backbone + FPN; the RPN stays random),
@@ -14,10 +15,11 @@ Steps whose outputs exist are skipped, so an interrupted run continues.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -48,16 +50,26 @@ def run(cmd) -> None:
     subprocess.run([str(c) for c in cmd], cwd=REPO, check=True)
 
 
+def options_tag(options: Sequence[str]) -> str:
+    """A work-dir suffix naming ``--cfg-options`` overrides ('' for none)."""
+    return '_'.join(re.sub(r'[^\w.,-]+', '-', o.replace('=', '-')) for o in options)
+
+
 def pretrain_and_export(config: str, seed: int, work_root: Path,
-                        init: Optional[Path] = None) -> Tuple[Path, Path]:
-    """Train ``config`` (backbone + FPN from ``init`` if given); (checkpoint, exported)."""
-    work = work_root / f'{Path(config).stem}_seed{seed}'
+                        init: Optional[Path] = None,
+                        options: Sequence[str] = ()) -> Tuple[Path, Path]:
+    """Train ``config`` (backbone + FPN from ``init`` if given, ``options`` as
+    ``--cfg-options``); (checkpoint, exported)."""
+    work = work_root / '_'.join(filter(None, [f'{Path(config).stem}_seed{seed}',
+                                              options_tag(options)]))
     exported = work / 'exported.pth'
     if not (work / 'last_checkpoint').exists():
         cmd = [sys.executable, 'tools/train.py', config, '--work-dir', work, '--seed', seed]
         if init is not None:
-            cmd += ['--cfg-options', f'model.backbone.init_cfg.checkpoint={init}',
-                    f'model.neck.init_cfg.checkpoint={init}']
+            options = [f'model.backbone.init_cfg.checkpoint={init}',
+                       f'model.neck.init_cfg.checkpoint={init}', *options]
+        if options:
+            cmd += ['--cfg-options', *options]
         run(cmd)
     ckpt = Path((work / 'last_checkpoint').read_text().strip())
     if not exported.exists():
@@ -79,11 +91,14 @@ def demo_detector(seed: int, exported: Optional[Path] = None,
     return detector.eval()
 
 
-def rpn_proposals(detector: torch.nn.Module, top: int = 100) -> Dict[int, np.ndarray]:
-    """Top-``top`` RPN proposals (original-image xyxy + score, best first) per test image."""
+def rpn_proposals(detector: torch.nn.Module, top: int = 100,
+                  split: str = 'test') -> Dict[int, np.ndarray]:
+    """Top-``top`` RPN proposals (original-image xyxy + score, best first) per image of the
+    demo's ``split`` ('test' or 'val')."""
     cfg = Config.fromfile(str(REPO / DETECTOR))
+    dataset_cfg = cfg[f'{split}_dataloader'].dataset
     with DefaultScope.overwrite_default_scope('mmssl_det'):
-        dataset = DATASETS.build(cfg.test_dataloader.dataset)
+        dataset = DATASETS.build(dataset_cfg)
     samples = (dataset[i] for i in range(len(dataset)))
     return {s['data_samples'].img_id: predict_rpn_proposals(detector, s, top) for s in samples}
 
@@ -94,8 +109,15 @@ def main() -> None:
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--rpn-inits', type=int, default=5,
                         help='random RPN initialisations evaluated per seed for (a) and (b)')
+    parser.add_argument('--split', choices=('test', 'val'), default='test',
+                        help='labelled tiles to evaluate on: choose variants on val')
+    parser.add_argument('--settings', nargs='+', choices=sorted(SETTINGS),
+                        default=sorted(SETTINGS), help='settings to evaluate')
+    parser.add_argument('--c-options', nargs='+', default=[],
+                        help="--cfg-options for (c)'s pretraining (a variant; own work dir)")
     parser.add_argument('--work-dir', default='work_dirs/rpn_pretraining_ar')
-    parser.add_argument('--out', default='work_dirs/rpn_pretraining_ar/table.md')
+    parser.add_argument('--out', default=None,
+                        help='table file (default: WORK_DIR/table_SPLIT[_C-OPTIONS].md)')
     args = parser.parse_args()
     os.chdir(REPO)  # configs and data paths are repo-relative
     work_root = REPO / args.work_dir
@@ -104,22 +126,30 @@ def main() -> None:
     if not (REPO / PROPOSALS).exists():
         run([sys.executable, 'tools/generate_proposals.py', 'data/demo/unlabeled', PROPOSALS,
              '--preset', 'demo', '--workers', '2'])
-    coco = COCO(str(REPO / 'data/demo/annotations/test.json'))
+    coco = COCO(str(REPO / f'data/demo/annotations/{args.split}.json'))
 
     # rows[key][seed] = one (AR@100, AR50@100, AR@10) per evaluated RPN initialisation
     rows: Dict[str, Dict[int, list]] = {k: {} for k in SETTINGS}
     for seed in args.seeds:
         ckpts: Dict[str, Path] = {}
         for key, (_, config, init) in SETTINGS.items():
+            needed = key in args.settings or any(
+                SETTINGS[k][2] == key and k in args.settings for k in SETTINGS)
+            if not needed:
+                continue
             weights = None
             if config:
                 ckpts[key], weights = pretrain_and_export(
-                    config, seed, work_root, ckpts[init] if init else None)
+                    config, seed, work_root, ckpts[init] if init else None,
+                    args.c_options if key == 'c' else ())
+            if key not in args.settings:
+                continue
             # A random RPN's top-100 is a lottery over anchor levels (see the doc): average
             # several initialisations. A pretrained RPN is loaded, so one evaluation suffices.
             draws = args.rpn_inits if key in RANDOM_RPN else 1
             for draw in range(draws):
-                props = rpn_proposals(demo_detector(seed * 1000 + draw, weights))
+                props = rpn_proposals(demo_detector(seed * 1000 + draw, weights),
+                                      split=args.split)
                 ar = proposal_recall(coco, props, max_dets=(10, 100))
                 ar50 = proposal_recall(coco, props, max_dets=(100, ), iou_thrs=(0.5, ))
                 rows[key].setdefault(seed, []).append((ar[100], ar50[100], ar[10]))
@@ -129,6 +159,8 @@ def main() -> None:
     lines = ['| setting | AR@100 (IoU .5:.95) | AR@100 (IoU .5) | AR@10 (IoU .5:.95) |',
              '|---|---|---|---|']
     for key, (name, _, _) in SETTINGS.items():
+        if key not in args.settings:
+            continue
         vals = np.array([r for per_seed in rows[key].values() for r in per_seed])
         cells = [f'{m:.3f} ± {s:.3f} [{lo:.3f}, {hi:.3f}]' for m, s, lo, hi in
                  zip(vals.mean(0), vals.std(0), vals.min(0), vals.max(0))]
@@ -136,15 +168,16 @@ def main() -> None:
     per_seed = '\n'.join(
         f'- ({k}) ' + '; '.join(f'seed {s}: ' + ', '.join(f'{r[0]:.3f}/{r[1]:.3f}/{r[2]:.3f}'
                                                         for r in v) for s, v in per.items())
-        for k, per in rows.items())
+        for k, per in rows.items() if per)
     table = '\n'.join(lines)
     print('\n' + table + '\n\n' + per_seed)
-    doc = REPO / args.out
+    tag = '_'.join(filter(None, [args.split, options_tag(args.c_options)]))
+    doc = Path(args.out) if args.out else work_root / f'table_{tag}.md'
     doc.parent.mkdir(parents=True, exist_ok=True)
+    command = ' '.join(['python tools/benchmarks/rpn_pretraining_ar.py', *sys.argv[1:]])
     doc.write_text(
-        f'`python tools/benchmarks/rpn_pretraining_ar.py --seeds '
-        f'{" ".join(map(str, args.seeds))} --rpn-inits {args.rpn_inits}` (CPU). '
-        f'`{DETECTOR}`, top-100 RPN proposals on the 17 held-out test tiles (223 trees); no '
+        f'`{command}` (CPU). `{DETECTOR}`, top-100 RPN proposals on the {args.split} tiles '
+        f'({len(coco.getImgIds())} images, {len(coco.getAnnIds())} trees); no '
         f'labels used. Mean ± std [min, max] over pretraining seeds × random RPN '
         f'initialisations ((a), (b): {args.rpn_inits} per seed).\n\n' + table +
         '\n\nPer seed (AR@100 / AR50@100 / AR@10 per RPN initialisation):\n\n' +

@@ -36,6 +36,9 @@ model = dict(
     roi_byol_head=dict(type='InstanceBYOLHead', loss_weight=1.0, predictor=dict(
         type='ProjectionMLP', in_channels=256, hid_channels=4096, out_channels=256,
         dense=False)),
+    # SoCo's 4 pseudo boxes per image in the RoI pretext: enough pairs for BYOL, and the RoI
+    # head's cost no longer grows with the ~100 proposals per image the RPN pretext uses.
+    roi_boxes_per_image=4,
     stages=[dict(begin=0, losses=('pixel', 'rpn', 'roi'), frozen=())],
 )
 # Frozen modules / stages leave some parameters without gradient in a step (find_unused_parameters

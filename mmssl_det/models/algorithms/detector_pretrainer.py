@@ -36,6 +36,8 @@ class DetectorPretrainer(PixPro):
         rpn_head: mmdet ``RPNHead`` config incl. ``train_cfg`` (assigner/sampler).
         roi_head: :class:`RoIPretextHead` config. roi_projector: vector ``ProjectionMLP``.
         roi_byol_head: ``InstanceBYOLHead`` config (predictor + weight).
+        roi_boxes_per_image: pseudo boxes (present in both views) drawn at random per image
+            for the RoI pretext; SoCo uses 4. None uses every shared box (cost grows with it).
         stages: list of ``dict(begin=epoch, losses=(...), frozen=(...))``.
     """
 
@@ -47,6 +49,7 @@ class DetectorPretrainer(PixPro):
                  roi_projector: Optional[dict] = None,
                  roi_byol_head: Optional[dict] = None,
                  rpn_loss_weight: float = 1.0,
+                 roi_boxes_per_image: Optional[int] = None,
                  stages: Sequence[dict] = (dict(begin=0, losses=BRANCHES, frozen=()), ),
                  **kwargs) -> None:
         super().__init__(**kwargs)
@@ -59,6 +62,10 @@ class DetectorPretrainer(PixPro):
         self.roi_byol_head = MODELS.build(roi_byol_head) if roi_head else None
         self.build_target()  # again: the EMA target now also mirrors the RoI layers
         self.rpn_loss_weight = rpn_loss_weight
+        if roi_boxes_per_image is not None and roi_boxes_per_image < 1:
+            raise ValueError(f'roi_boxes_per_image={roi_boxes_per_image} must be >= 1 '
+                             f'(or None for every shared box)')
+        self.roi_boxes_per_image = roi_boxes_per_image
         self.stages = [dict(begin=s.get('begin', 0), losses=tuple(s['losses']),
                             frozen=tuple(s.get('frozen', ()))) for s in stages]
         available = {'pixel': self.pixel_head, 'instance': self.instance_head,
@@ -140,6 +147,10 @@ class DetectorPretrainer(PixPro):
         boxes = [[], []]
         for s in data_samples:
             i0, i1 = (s.box_ids[0][:, None] == s.box_ids[1][None, :]).nonzero(as_tuple=True)
+            k = self.roi_boxes_per_image
+            if k is not None and len(i0) > k:
+                pick = torch.randperm(len(i0), device=i0.device)[:k]
+                i0, i1 = i0[pick], i1[pick]
             boxes[0].append(s.boxes[0][i0].float())
             boxes[1].append(s.boxes[1][i1].float())
         # Fewer than 2 boxes survived both crops: nothing to compare, and the projector's

@@ -79,3 +79,22 @@ def test_rpn_pretext_demo_starts_from_pixpro_checkpoint(tmp_path, tiny_cfg, buil
         if k.startswith('backbone.'):
             assert torch.equal(v, source[k]), k
     assert not torch.equal(model.neck.fpn_convs[0].conv.weight, neck_before)
+
+
+def test_roi_pretext_draws_at_most_k_shared_boxes_per_image(tiny_cfg, build_model, batch_of):
+    """SoCo's few boxes per image: the RoI head sees k boxes of each image, the same in both
+    views (box j of view 0 is box j of view 1, here shifted by the batch's +2 px)."""
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py', roi_boxes_per_image=2))
+    seen = []
+    forward = model.roi_head.forward
+    model.roi_head.forward = lambda feats, boxes: seen.append(boxes) or forward(feats, boxes)
+    boxes = BOXES[:1] * 2  # both images have 3 shared boxes
+    losses = model.train_step(batch_of(boxes=boxes), build_optim_wrapper(model, SGD))
+    assert losses['loss_roi'].item() != 0.0
+    view0, view1 = seen[0], seen[1]
+    assert [len(b) for b in view0] == [2, 2]
+    for b0, b1 in zip(view0, view1):
+        assert torch.equal(b1, b0 + 2)
+        assert all(any(torch.equal(b, torch.tensor(o)) for o in BOXES[0]) for b in b0)
+    with pytest.raises(ValueError, match='roi_boxes_per_image=0'):
+        build_model(tiny_cfg('configs/pixpro_fpn_rpn.py', roi_boxes_per_image=0))
