@@ -6,6 +6,7 @@ model = dict(stages=[
     dict(begin=80, losses=('rpn', 'roi'), frozen=('backbone', 'neck')),
 ])
 custom_hooks = [
+    dict(type='FiniteLossHook'),
     dict(type='CosineMomentumHook', end_momentum=1.0),
     dict(type='PretextStageHook'),
     dict(type='RankConsistencyHook'),

@@ -84,8 +84,13 @@ def online_state_dict(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
     """
     state = checkpoint.get('state_dict', checkpoint)
     state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-    return {k: v for k, v in state.items()
-            if any(_in_scope(k, s) for s in PART_SCOPES.values())}
+    weights = {k: v for k, v in state.items()
+               if any(_in_scope(k, s) for s in PART_SCOPES.values())}
+    bad = [k for k, v in weights.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ExportError(f'{len(bad)} tensors hold NaN/inf, first {bad[0]}: the pretraining '
+                          f'diverged; lower its lr or clip gradients and train again')
+    return weights
 
 
 def check_against_detector(weights: Mapping[str, torch.Tensor],

@@ -10,8 +10,10 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 # EMA target decay 0.99 → 1 on BYOL's cosine schedule (the model's base_momentum is the start);
-# after distributed training, check that all ranks hold identical parameters.
+# stop at the first NaN/inf loss; after distributed training, check that all ranks hold
+# identical parameters.
 custom_hooks = [
+    dict(type='FiniteLossHook'),
     dict(type='CosineMomentumHook', end_momentum=1.0),
     dict(type='RankConsistencyHook'),
 ]

@@ -2,8 +2,10 @@ import math
 from types import SimpleNamespace
 
 import pytest
+import torch
 
-from mmssl_det.engine.hooks import CosineMomentumHook, PretextStageHook, cosine_ema_decay
+from mmssl_det.engine.hooks import (CosineMomentumHook, FiniteLossHook, PretextStageHook,
+                                    cosine_ema_decay)
 
 
 def test_cosine_ema_decay_known_values():
@@ -59,3 +61,15 @@ def test_stage_hook_follows_epoch(epoch, stage):
     model = _Model()
     PretextStageHook().before_train_epoch(_runner(model, epoch=epoch))
     assert model.stage == stage
+
+
+def test_finite_loss_hook_stops_at_the_first_nan_and_names_the_term():
+    runner = SimpleNamespace(iter=41, epoch=3, work_dir='work_dirs/x')
+    hook = FiniteLossHook()
+    hook.after_train_iter(runner, 0, outputs=dict(loss=torch.tensor(2.5),
+                                                  loss_rpn_bbox=torch.tensor(1.0)))
+    with pytest.raises(FloatingPointError, match=r'iteration 42 \(epoch 4\): loss=nan, '
+                                                 r'loss_rpn_bbox=inf\. Lower'):
+        hook.after_train_iter(runner, 0, outputs=dict(loss=torch.tensor(float('nan')),
+                                                      loss_rpn_bbox=torch.tensor(float('inf')),
+                                                      loss_roi=torch.tensor(1.0)))

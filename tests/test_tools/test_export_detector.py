@@ -92,3 +92,13 @@ def test_mismatched_architecture_is_an_error(tmp_path):
     assert not by_part['rpn_head'].provided
     with pytest.raises(ExportError, match='neck: .* shape mismatch'):
         raise_on_mismatch(reports, 'small.pth')
+
+
+def test_diverged_checkpoint_is_an_error():
+    """A NaN in any exported tensor (a diverged pretraining) stops the export by name."""
+    state = {'backbone.conv1.weight': torch.ones(2, 3), 'rpn_head.rpn_cls.bias': torch.ones(3),
+             'target.backbone.conv1.weight': torch.full((2, 3), float('nan'))}
+    assert set(online_state_dict(state)) == {'backbone.conv1.weight', 'rpn_head.rpn_cls.bias'}
+    state['rpn_head.rpn_cls.bias'][1] = float('inf')
+    with pytest.raises(ExportError, match=r'1 tensors hold NaN/inf, first rpn_head\.rpn_cls'):
+        online_state_dict(state)

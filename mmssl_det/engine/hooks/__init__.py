@@ -1,6 +1,7 @@
+from .finite_loss_hook import FiniteLossHook
 from .momentum_schedule_hook import CosineMomentumHook, cosine_ema_decay
 from .pretext_stage_hook import PretextStageHook
 from .rank_consistency_hook import RankConsistencyHook
 
-__all__ = ['CosineMomentumHook', 'PretextStageHook', 'RankConsistencyHook',
+__all__ = ['CosineMomentumHook', 'FiniteLossHook', 'PretextStageHook', 'RankConsistencyHook',
            'cosine_ema_decay']
