@@ -14,12 +14,17 @@ from .selective_search import MODES, selective_search
 #         0.03-0.34 (median 0.11-0.13): SoCo's [0.3, 0.8] keeps almost none of them. Picked on
 #         val.json with tools/benchmarks/proposal_recall.py: a single fine hierarchy (HSV,
 #         C+T+S+F, k = 30) beat 'fast' with any k on these dense, textured canopies (R@100 on
-#         train+val+test 0.29 vs 0.22-0.24) and runs ~2.5x faster.
+#         train+val+test 0.29 vs 0.22-0.24) and runs ~2.5x faster. Box sides 24-64 px: smaller
+#         boxes overlap no 32 px anchor at IoU 0.5 and are mostly crown fragments (raising
+#         min_side 8 -> 24 also raised val R@100 0.327 -> 0.359); larger ones (tree clusters)
+#         taught the RPN pretext to fire 64 px boxes on clusters (pretrained RPN's val AR@100
+#         0.023 with boxes up to 96 px, 0.041 up to 64 px; tools/benchmarks/rpn_pretraining_ar.py
+#         --split val). Both bounds are an object-scale prior, like a detector's anchor sizes.
 PRESETS: Dict[str, dict] = {
     'soco': dict(mode='fast', scale=300.0, sigma=0.9, min_size=100, rel_size=(0.3, 0.8),
                  aspect=(1 / 3, 3.0), min_side=32.0, nms_iou=0.7, topk=100),
-    'demo': dict(mode='single', scale=30.0, sigma=1.5, min_size=10, rel_size=(0.05, 0.3),
-                 aspect=(1 / 3, 3.0), min_side=8.0, nms_iou=0.5, topk=100),
+    'demo': dict(mode='single', scale=30.0, sigma=1.5, min_size=10, rel_size=(0.05, 0.2),
+                 aspect=(1 / 3, 3.0), min_side=24.0, nms_iou=0.5, topk=100),
 }
 
 

@@ -14,8 +14,11 @@ with tools/export_detector.py, and evaluated with pycocotools (mmssl_det.evaluat
 Steps whose outputs exist are skipped, so an interrupted run continues.
 """
 import argparse
+import hashlib
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +34,7 @@ from pycocotools.coco import COCO
 import mmssl_det  # noqa: F401
 from mmssl_det.evaluation import predict_rpn_proposals, proposal_recall
 from mmssl_det.export import build_detector, load_exported
+from mmssl_det.proposals import PRESETS, SelectiveSearchProposals
 from mmssl_det.registry import DATASETS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,9 +54,30 @@ def run(cmd) -> None:
     subprocess.run([str(c) for c in cmd], cwd=REPO, check=True)
 
 
-def options_tag(options: Sequence[str]) -> str:
-    """A work-dir suffix naming ``--cfg-options`` overrides ('' for none)."""
-    return '_'.join(re.sub(r'[^\w.,-]+', '-', o.replace('=', '-')) for o in options)
+def options_tag(options: Sequence[str], limit: int = 80) -> str:
+    """A work-dir suffix naming ``--cfg-options`` overrides ('' for none); long ones end in
+    a hash of the whole (file names have a length limit)."""
+    tag = '_'.join(re.sub(r'[^\w.,-]+', '-', o.replace('=', '-')) for o in options)
+    if len(tag) > limit:
+        tag = tag[:limit - 9] + '_' + hashlib.sha1(tag.encode()).hexdigest()[:8]
+    return tag
+
+
+def ensure_proposals() -> None:
+    """Selective-search boxes of the unlabelled tiles with the current 'demo' preset; a file
+    made with other parameters (an older preset) is regenerated, not silently reused."""
+    path = REPO / PROPOSALS
+    want = json.loads(json.dumps(SelectiveSearchProposals(**PRESETS['demo']).params))
+    if path.exists():
+        have = json.loads(path.read_text()).get('info', {}).get('params')
+        if have == want:
+            return
+        print(f'{PROPOSALS} was made with {have}, not the current demo preset {want}: '
+              f'regenerating it', flush=True)
+        path.unlink()
+        shutil.rmtree(f'{path}.parts', ignore_errors=True)
+    run([sys.executable, 'tools/generate_proposals.py', 'data/demo/unlabeled', PROPOSALS,
+         '--preset', 'demo', '--workers', '2'])
 
 
 def pretrain_and_export(config: str, seed: int, work_root: Path,
@@ -123,9 +148,7 @@ def main() -> None:
     work_root = REPO / args.work_dir
 
     run([sys.executable, 'tools/prepare_demo_data.py'])
-    if not (REPO / PROPOSALS).exists():
-        run([sys.executable, 'tools/generate_proposals.py', 'data/demo/unlabeled', PROPOSALS,
-             '--preset', 'demo', '--workers', '2'])
+    ensure_proposals()
     coco = COCO(str(REPO / f'data/demo/annotations/{args.split}.json'))
 
     # rows[key][seed] = one (AR@100, AR50@100, AR@10) per evaluated RPN initialisation
