@@ -31,11 +31,11 @@ def _build_frcnn():
     return build_detector(FRCNN)
 
 
-def _export(tmp_path, model):
+def _export(tmp_path, model, *extra):
     ckpt, out = tmp_path / 'pretrain.pth', tmp_path / 'exported.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict(epoch=1)), ckpt)
     proc = subprocess.run([sys.executable, str(REPO / 'tools/export_detector.py'), str(ckpt),
-                           '--config', FRCNN, '--out', str(out)],
+                           '--config', FRCNN, '--out', str(out), *extra],
                           capture_output=True, text=True, cwd=REPO)
     return proc, out
 
@@ -73,6 +73,16 @@ def test_export_loads_into_mmdet_faster_rcnn(tmp_path, config, parts):
                     'roi_head.bbox_head.shared_fcs.1.weight'):
             assert torch.equal(det_state[key], online[key])
         assert 'roi_head.bbox_head.fc_cls.weight' not in exported
+
+
+def test_excluded_parts_are_left_to_the_detector(tmp_path):
+    proc, out = _export(tmp_path, _build_pretrainer('configs/pixpro_fpn_rpn.py'),
+                        '--exclude', 'roi_head', 'rpn_head')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    exported = torch.load(out)
+    assert not any(k.startswith(('roi_head.', 'rpn_head.')) for k in exported['state_dict'])
+    assert any(k.startswith('neck.') for k in exported['state_dict'])
+    assert exported['meta']['parts'] == ['backbone', 'neck']
 
 
 def test_mismatched_architecture_is_an_error(tmp_path):
