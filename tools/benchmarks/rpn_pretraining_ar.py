@@ -3,8 +3,8 @@
     python tools/benchmarks/rpn_pretraining_ar.py [--seeds 0 1] [--rpn-inits 5] [--split test]
 
 On the demo's held-out test tiles (``--split val`` for choosing variants of (c) with
-``--c-options``, so that the test tiles stay unseen), class-agnostic AR of the top-100 RPN proposals of the
-Faster R-CNN R18-FPN demo detector when its weights come from
+``--c-options``, so that the test tiles stay unseen), class-agnostic AR of the top-100 RPN
+proposals of the Faster R-CNN R18-FPN demo detector when its weights come from
   (a) random initialisation,
   (b) PixPro-FPN pretraining (backbone + FPN; the RPN stays random),
   (c) the *separate* strategy: (b)'s checkpoint, then the RPN + RoI pretexts on selective-search
