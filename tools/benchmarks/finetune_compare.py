@@ -22,7 +22,8 @@ from pycocotools.coco import COCO
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
-from rpn_pretraining_ar import DETECTOR, demo_detector, rpn_proposals, run  # noqa: E402
+from rpn_pretraining_ar import (DETECTOR, demo_detector, options_tag, rpn_proposals,  # noqa: E402
+                                run)
 
 from mmssl_det.evaluation import proposal_recall  # noqa: E402
 
@@ -48,7 +49,7 @@ def main() -> None:
             parser.error(f'{spec!r}: expected NAME=EXPORTED.pth or NAME=none')
         if weights != 'none' and not Path(weights).is_file():
             parser.error(f'{spec!r}: {weights} does not exist (tools/export_detector.py)')
-        tag = '_'.join(o.replace('=', '-') for o in args.cfg_options)
+        tag = options_tag(args.cfg_options)
         work = Path(args.work_dir) / '_'.join(
             filter(None, [name, f'l{args.labelled}_i{args.iters}_s{args.seed}', tag]))
         if not (work / 'last_checkpoint').exists():
