@@ -12,3 +12,5 @@ model = dict(
     level_weights=None,
     projector=dict(in_channels=2048, hid_channels=4096, out_channels=256),
 )
+# C5 only: every parameter gets a gradient.
+model_wrapper_cfg = dict(find_unused_parameters=False)

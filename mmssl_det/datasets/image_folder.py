@@ -10,6 +10,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.utils import is_abs
 
 from mmssl_det.registry import DATASETS
+from .random_streams import SeededSampleMixin
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
@@ -28,7 +29,7 @@ def list_image_files(folder: str, extensions: Sequence[str] = IMG_EXTENSIONS,
 
 
 @DATASETS.register_module()
-class ImageFolderDataset(BaseDataset):
+class ImageFolderDataset(SeededSampleMixin, BaseDataset):
     """Images listed from a folder (recursively) or from a COCO json, labels ignored.
 
     The image list is either every file under ``data_root/data_prefix['img']`` whose
@@ -46,6 +47,9 @@ class ImageFolderDataset(BaseDataset):
     json id), ``file_name`` and, when known from a json, ``width``/``height``; with
     proposals also ``pseudo_boxes`` (K, 4) float32 xyxy pixels and ``pseudo_box_ids`` (K,)
     int64 (0..K-1 in file order, the identity kept across views).
+
+    With ``SeededSampler`` each sample's augmentation replays exactly (seeded by run seed,
+    epoch, index and view; see :mod:`mmssl_det.datasets.random_streams`).
 
     Args:
         data_root: Root joined to relative ``ann_file``, ``proposals_file`` and prefixes.

@@ -117,3 +117,47 @@ train_dataloader = dict(dataset=dict(proposals_file='{props}'))
             assert torch.equal(value, ckpts[1][key]), key  # frozen in stage 2
     assert not torch.equal(ckpts[0]['rpn_head.rpn_conv.weight'],
                            ckpts[1]['rpn_head.rpn_conv.weight'])
+
+
+def _train(work_dir: Path, opts: list, resume: Path = None):
+    cmd = [sys.executable, 'tools/train.py', 'configs/pixpro_fpn_demo.py', '--work-dir',
+           str(work_dir), '--seed', '0', '--cfg-options', *opts]
+    if resume is not None:
+        cmd[5:5] = ['--resume', str(resume)]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize('sampler', ['SeededSampler', 'DefaultSampler'])
+def test_resume_at_epoch_boundary_is_bit_identical(tmp_path, sampler):
+    """Stopped after epoch 1 and resumed = the uninterrupted run, bit for bit (online
+    weights, EMA target, optimizer state) with persistent workers — because each sample's
+    augmentation is seeded by (seed, epoch, index, view). With mmengine's DefaultSampler
+    the workers' global generators restart on resume and the runs part."""
+    opts = TINY + _data(crop=48) + [
+        'train_cfg.max_epochs=2',
+        'train_dataloader.num_workers=2', 'train_dataloader.persistent_workers=True',
+        f'train_dataloader.sampler.type={sampler}', 'train_dataloader.batch_size=1',
+        'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=2',
+        'randomness.deterministic=True']
+    _train(tmp_path / 'full', opts)
+    (tmp_path / 'resumed').mkdir()
+    stop = tmp_path / 'resumed' / 'epoch_1.pth'
+    stop.write_bytes((tmp_path / 'full' / 'epoch_1.pth').read_bytes())
+    _train(tmp_path / 'resumed', opts, resume=stop)
+    full, resumed, first = (torch.load(p, map_location='cpu') for p in (
+        tmp_path / 'full' / 'epoch_2.pth', tmp_path / 'resumed' / 'epoch_2.pth', stop))
+    assert resumed['meta']['epoch'] == full['meta']['epoch'] == 2
+    weights = full['state_dict']
+    assert any(k.startswith('target.') for k in weights)
+    assert not torch.equal(weights['backbone.conv1.weight'],
+                           first['state_dict']['backbone.conv1.weight'])  # epoch 2 trained
+    same = [torch.equal(v, resumed['state_dict'][k]) for k, v in weights.items()]
+    momenta = [(k, s['momentum_buffer']) for k, s in full['optimizer']['state'].items()]
+    same_opt = [torch.equal(m, resumed['optimizer']['state'][k]['momentum_buffer'])
+                for k, m in momenta]
+    if sampler == 'SeededSampler':
+        assert all(same), [k for k, s in zip(weights, same) if not s][:5]
+        assert momenta and all(same_opt)
+    else:
+        assert not all(same)

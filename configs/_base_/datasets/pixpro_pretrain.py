@@ -35,7 +35,9 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # DefaultSampler's order, plus per-sample random streams (run seed, epoch, index, view):
+    # the same crops with any worker count and after a resume.
+    sampler=dict(type='SeededSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, data_prefix=dict(img=img_dir),
                  pipeline=train_pipeline))

@@ -9,7 +9,7 @@ model = dict(
     backbone=dict(
         type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3), frozen_stages=-1,
         norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False, style='pytorch',
-        zero_init_residual=False),
+        zero_init_residual=True),  # as the authors (docs/pixpro_fidelity.md)
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=5),
     levels=(1, 2, 3),
     level_weights=(1.0, 1.0, 1.0),
@@ -23,4 +23,6 @@ model = dict(
 )
 # With levels P3-P5 the FPN's P2 convs (lateral_convs.0, fpn_convs.0) get no gradient from the
 # pixel loss (the RPN/RoI pretexts of DetectorPretrainer train them); DDP must allow that.
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
+# broadcast_buffers=False as the authors: with SyncBN every rank's BN statistics agree anyway.
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True,
+                         broadcast_buffers=False)

@@ -1,11 +1,13 @@
 """Several augmented views of one image, each with its recorded geometry."""
 import copy
+from contextlib import nullcontext
 from typing import Callable, List, Optional, Sequence, Union
 
 from mmcv.transforms import BaseTransform, Compose
 from mmengine.registry import DefaultScope
 
 from mmssl_det.registry import SCOPE, TRANSFORMS
+from ..random_streams import random_stream
 from .geometric import get_pseudo_boxes, get_view_coord
 
 
@@ -17,8 +19,11 @@ class MultiView(BaseTransform):
     ``transforms=[p], num_views=[2]`` draws two views from one pipeline; SoCo-style
     ``[p224, p112], [2, 1]`` gives three. Views are ordered pipeline by pipeline.
 
-    Every pipeline gets a deep copy of ``results``, so views never share randomness or
-    buffers. Outputs (``V`` views):
+    Every pipeline gets a deep copy of ``results``, so views never share buffers. When the
+    dataset put a ``sample_key`` ``(index, epoch, seed)`` in ``results``
+    (``SeededSampler``), view ``v`` draws all its randomness from its own stream seeded by
+    ``(seed, epoch, index, v)`` (:func:`~mmssl_det.datasets.random_streams.random_stream`);
+    otherwise from the global generators. Outputs (``V`` views):
 
     - ``img``: list of V images; ``img_shape``: view 0's ``(h, w)``;
       ``view_shapes``: list of V ``(h, w)``.
@@ -61,9 +66,13 @@ class MultiView(BaseTransform):
 
     def transform(self, results: dict) -> Optional[dict]:
         views: List[dict] = []
+        key = results.get('sample_key')
         for pipeline, n in zip(self.pipelines, self.num_views):
             for _ in range(n):
-                view = pipeline(copy.deepcopy(results))
+                stream = (random_stream(key.seed, key.epoch, key.index, len(views))
+                          if key is not None else nullcontext())
+                with stream:
+                    view = pipeline(copy.deepcopy(results))
                 if view is None:
                     return None
                 views.append(view)

@@ -1,3 +1,4 @@
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
@@ -13,16 +14,22 @@ class PixelPropagationModule(BaseModule):
     transform ``g`` has ``num_layers`` = 0 (identity), 1 (1×1 conv, the paper's default)
     or 2 (conv-BN-ReLU-conv). Online branch only.
 
+    ``normalize_value=True`` (default) L2-normalises ``g(x_j)`` over channels before the sum,
+    as the authors' code does (zdaxie/PixPro, ``featprop``); the paper's eq. 4 leaves it
+    out. It bounds every propagated term by ``s_ij``, so the output scale does not follow
+    ``g``'s weights (docs/pixpro_fidelity.md). ``False`` gives eq. 4 as printed.
+
     Input/Output: ``(N, C, H, W)``.
     """
 
     def __init__(self, channels: int = 256, num_layers: int = 1, gamma: float = 2.0,
-                 init_cfg=None) -> None:
+                 normalize_value: bool = True, init_cfg=None) -> None:
         super().__init__(init_cfg)
         if num_layers not in (0, 1, 2):
             raise ValueError(f'PixelPropagationModule: num_layers must be 0, 1 or 2, '
                              f'got {num_layers}')
         self.gamma = gamma
+        self.normalize_value = normalize_value
         if num_layers == 0:
             self.transform = nn.Identity()
         elif num_layers == 1:
@@ -34,5 +41,8 @@ class PixelPropagationModule(BaseModule):
 
     def forward(self, x: Tensor) -> Tensor:
         n, c, h, w = x.shape
-        y = pixel_propagation(x.flatten(2), self.transform(x).flatten(2), self.gamma)
+        gx = self.transform(x)
+        if self.normalize_value:
+            gx = F.normalize(gx, dim=1)
+        y = pixel_propagation(x.flatten(2), gx.flatten(2), self.gamma)
         return y.view(n, -1, h, w)

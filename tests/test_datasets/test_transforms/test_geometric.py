@@ -24,15 +24,34 @@ def fixed_crops(monkeypatch, *boxes):
     monkeypatch.setattr(geometric, 'sample_crop_box', lambda *args: queue.pop(0))
 
 
-def test_crop_to_coord_known_values():
-    np.testing.assert_allclose(crop_to_coord((10, 20, 60, 100), W, H), [0.05, 0.2, 0.3, 1.0],
-                               atol=1e-7)
+def test_crop_to_coord_edges_known_values():
+    assert crop_to_coord((10, 20, 60, 100), W, H, coord_mode='edges') == pytest.approx(
+        [0.05, 0.2, 0.3, 1.0])
     # Inside a view covering the bottom-right quarter: a quarter of the offsets.
-    np.testing.assert_allclose(crop_to_coord((10, 20, 60, 100), W, H, (0.5, 0.5, 1., 1.)),
-                               [0.525, 0.6, 0.65, 1.0], atol=1e-7)
+    np.testing.assert_allclose(
+        crop_to_coord((10, 20, 60, 100), W, H, (0.5, 0.5, 1., 1.), coord_mode='edges'),
+        [0.525, 0.6, 0.65, 1.0], atol=1e-7)
     # Inside a flipped view of the right half: x runs from 1.0 leftwards.
-    np.testing.assert_allclose(crop_to_coord((10, 20, 60, 100), W, H, (1., 0., 0.5, 1.)),
-                               [0.975, 0.2, 0.85, 1.0], atol=1e-7)
+    np.testing.assert_allclose(
+        crop_to_coord((10, 20, 60, 100), W, H, (1., 0., 0.5, 1.), coord_mode='edges'),
+        [0.975, 0.2, 0.85, 1.0], atol=1e-7)
+
+
+def test_crop_to_coord_centers_is_the_authors_convention():
+    """zdaxie/PixPro: ``j / (W − 1)`` .. ``(j + w − 1) / (W − 1)``, end pixel inclusive."""
+    np.testing.assert_allclose(crop_to_coord((10, 20, 60, 100), W, H),
+                               [10 / 199, 20 / 99, 59 / 199, 99 / 99], atol=1e-7)
+    # The whole image spans [0, 1] in both conventions.
+    np.testing.assert_allclose(crop_to_coord((0, 0, W, H), W, H), [0, 0, 1, 1], atol=1e-7)
+    # A crop of a crop lands where the direct crop of the same pixels does.
+    first = crop_to_coord((10, 20, 110, 100), W, H)
+    np.testing.assert_allclose(crop_to_coord((50, 40, 100, 80), 100, 80, first),
+                               crop_to_coord((60, 60, 110, 100), W, H), atol=1e-6)
+    # In the mirrored image, columns 0..49 are the original's 199..150.
+    np.testing.assert_allclose(crop_to_coord((0, 0, 50, H), W, H, (1., 0., 0., 1.)),
+                               [1.0, 0.0, 150 / 199, 1.0], atol=1e-7)
+    with pytest.raises(ValueError, match='coord_mode'):
+        crop_to_coord((0, 0, 5, 5), W, H, coord_mode='corners')
 
 
 def test_sample_crop_box_respects_scale_ratio_and_bounds():
@@ -57,7 +76,7 @@ def test_sample_crop_box_fallback_is_central_with_clamped_ratio():
 def test_crop_without_resize_copies_the_region_and_records_its_box(monkeypatch):
     fixed_crops(monkeypatch, (10, 20, 60, 100))
     img = gradient_image()
-    out = RandomResizedCropWithCoord(size=(80, 50))(dict(img=img))
+    out = RandomResizedCropWithCoord(size=(80, 50), coord_mode='edges')(dict(img=img))
     np.testing.assert_array_equal(out['img'], img[20:100, 10:60])
     assert out['img_shape'] == (80, 50)
     assert out['view_coord'].dtype == np.float32
@@ -77,6 +96,17 @@ def test_resized_view_pixels_map_back_through_view_coord(monkeypatch):
     orig_y = (y1 + (rows + 0.5) / out_h * (y2 - y1)) * H - 0.5
     np.testing.assert_allclose(out['img'][20, cols, 0], orig_x, atol=1.0)
     np.testing.assert_allclose(out['img'][rows, 20, 1], orig_y, atol=1.0)
+
+
+@pytest.mark.parametrize('backend, smooth', [('pillow', True), ('cv2', False)])
+def test_shrinking_crop_antialiases_like_the_authors_pil_resize(monkeypatch, backend, smooth):
+    """A 1-px checkerboard shrunk 3x: PIL's bilinear (the authors') averages it to grey,
+    OpenCV's samples it and keeps full contrast."""
+    fixed_crops(monkeypatch, (0, 0, 96, 96))
+    board = ((np.indices((96, 96)).sum(0) % 2) * 255).astype(np.uint8)
+    out = RandomResizedCropWithCoord(size=32, backend=backend)(
+        dict(img=np.repeat(board[..., None], 3, axis=2)))
+    assert (out['img'].std() < 10) == smooth, out['img'].std()
 
 
 def test_flip_swaps_x_of_view_coord_and_mirrors_image_and_boxes():
@@ -110,7 +140,8 @@ def boxes_input():
 def test_boxes_through_crop_resize_and_flip_exact(monkeypatch):
     # Crop 100 x 80 at (10, 20), resized to 50 x 40: scale 0.5 on both axes.
     fixed_crops(monkeypatch, (10, 20, 110, 100))
-    out = RandomResizedCropWithCoord(size=(40, 50), min_box_visibility=0.5)(boxes_input())
+    out = RandomResizedCropWithCoord(size=(40, 50), min_box_visibility=0.5,
+                                     coord_mode='edges')(boxes_input())
     np.testing.assert_allclose(out['pseudo_boxes'], [[5, 5, 25, 25], [45, 15, 50, 35]])
     np.testing.assert_array_equal(out['pseudo_box_ids'], [7, 9])
     np.testing.assert_allclose(out['view_coord'], [0.05, 0.2, 0.55, 1.0], atol=1e-7)
@@ -132,8 +163,8 @@ def test_crop_of_crop_composes_coords_pixels_and_box_visibility(monkeypatch):
     fixed_crops(monkeypatch, (10, 20, 110, 100), (50, 40, 100, 80))
     results = boxes_input()
     img = results['img'].copy()
-    results = RandomResizedCropWithCoord(size=(80, 100))(results)  # no resize
-    out = RandomResizedCropWithCoord(size=(40, 50))(results)  # no resize
+    results = RandomResizedCropWithCoord(size=(80, 100), coord_mode='edges')(results)
+    out = RandomResizedCropWithCoord(size=(40, 50), coord_mode='edges')(results)  # no resizes
     # Second crop = original pixels (60, 60)–(110, 100).
     np.testing.assert_allclose(out['view_coord'], [0.3, 0.6, 0.55, 1.0], atol=1e-6)
     np.testing.assert_array_equal(out['img'], img[60:100, 60:110])
@@ -146,7 +177,7 @@ def test_crop_of_crop_composes_coords_pixels_and_box_visibility(monkeypatch):
 def test_crop_of_flipped_view_keeps_orientation(monkeypatch):
     fixed_crops(monkeypatch, (0, 0, 50, 100))
     results = RandomFlipWithCoord(prob=1.0)(dict(img=gradient_image()))
-    out = RandomResizedCropWithCoord(size=(100, 50))(results)
+    out = RandomResizedCropWithCoord(size=(100, 50), coord_mode='edges')(results)
     # The left quarter of the mirrored image is the right quarter of the original.
     np.testing.assert_allclose(out['view_coord'], [1.0, 0.0, 0.75, 1.0], atol=1e-7)
     np.testing.assert_array_equal(out['img'][0, :, 0], np.arange(199, 149, -1))
@@ -170,7 +201,9 @@ def test_random_crop_default_size_and_coord_range():
 
 @pytest.mark.parametrize('kwargs', [dict(size=0), dict(size=(224,)), dict(scale=(0.5, 0.1)),
                                     dict(ratio=(0, 1)), dict(min_box_visibility=1.5),
-                                    dict(interpolation='cubic-ish'), dict(max_attempts=-1)])
+                                    dict(interpolation='cubic-ish'), dict(max_attempts=-1),
+                                    dict(coord_mode='corners'), dict(backend='torch'),
+                                    dict(interpolation='area', backend='pillow')])
 def test_crop_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         RandomResizedCropWithCoord(**kwargs)

@@ -89,7 +89,9 @@ def test_two_pixpro_views_with_coords_and_boxes():
 def test_view_boxes_map_back_to_the_visible_part_of_the_original_boxes(seed):
     """Invariant of the whole geometry: view box → original pixels through the view's coord
     equals original box ∩ view region, and exactly the ≥ 50 % visible boxes survive."""
-    geometry = [[dict(type='RandomResizedCropWithCoord', size=SIZE, scale=(0.08, 1.0)),
+    # 'edges' coords: the view box's corners are the crop's pixel edges, checked below.
+    geometry = [[dict(type='RandomResizedCropWithCoord', size=SIZE, scale=(0.08, 1.0),
+                      coord_mode='edges'),
                  dict(type='RandomFlipWithCoord', prob=0.5)]]
     set_random_seed(seed)
     results = build(geometry, num_views=[3]).transforms[1](
