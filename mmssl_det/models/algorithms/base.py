@@ -1,10 +1,29 @@
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 import torch
+from mmengine.dist import get_world_size
 from mmengine.model import BaseModel, ExponentialMovingAverage
 from torch import Tensor, nn
 
 from mmssl_det.registry import MODELS
+
+
+class TargetEMA(ExponentialMovingAverage):
+    """mmengine's EMA whose averaged tensors follow the module through ``.to()``.
+
+    mmengine keeps ``avg_parameters`` as views of ``module.state_dict()`` taken when it is
+    built. The Runner builds the model on the CPU and then moves it (``model.to('cuda')``),
+    which gives every parameter new storage: the EMA would keep averaging into the orphaned
+    CPU tensors while the target actually used stayed at its initial weights, silently.
+    Re-taking the views after every ``_apply`` (``to``, ``cuda``, ``double`` …) keeps them
+    attached.
+    """
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self.avg_parameters = (self.module.state_dict() if self.update_buffers
+                               else dict(self.module.named_parameters()))
+        return self
 
 
 class BaseSelfSupervisor(BaseModel):
@@ -32,9 +51,12 @@ class BaseSelfSupervisor(BaseModel):
         self.neck = MODELS.build(neck) if neck is not None else None
         self.base_momentum = base_momentum
         self.target: Optional[ExponentialMovingAverage] = None
-        # Online modules kept fixed (no gradient, BN in eval mode), e.g. a pretrained
-        # backbone under the RPN pretext; set by subclasses / stage schedules.
+        # Online modules kept fixed (no gradient, norms in eval mode, EMA copy = online),
+        # e.g. a pretrained backbone under the RPN pretext; set by stage schedules.
         self.frozen: FrozenSet[str] = frozenset()
+        # requires_grad of each frozen module's parameters before freezing (a module may
+        # freeze some itself, e.g. ResNet's frozen_stages), restored when it thaws.
+        self._trainable: Dict[str, Dict[str, bool]] = {}
 
     # -- the EMA target ------------------------------------------------------------------
     def online_modules(self) -> Dict[str, nn.Module]:
@@ -49,7 +71,7 @@ class BaseSelfSupervisor(BaseModel):
 
         mmengine's momentum is the weight of the *new* value, i.e. 1 − τ.
         """
-        self.target = ExponentialMovingAverage(
+        self.target = TargetEMA(
             nn.ModuleDict(self.online_modules()), momentum=1 - self.base_momentum,
             update_buffers=True)
         self.target.requires_grad_(False)
@@ -89,8 +111,32 @@ class BaseSelfSupervisor(BaseModel):
                              f'{type(self).__name__} has modules {sorted(children)}')
 
     def set_frozen(self, names: Sequence[str]) -> None:
+        """Freeze exactly the child modules ``names`` (and thaw the others) for real: their
+        parameters stop requiring gradients (the gradient still flows *through* them to
+        trainable modules before them), their norms run in eval mode, and their EMA copy is
+        made equal to them, so both branches see the same fixed module."""
         self.check_frozen(names)
-        self.frozen = frozenset(names)
+        names = frozenset(names)
+        thaw, freeze = self.frozen - names, names - self.frozen
+        if thaw and get_world_size() > 1:
+            raise RuntimeError(
+                f'cannot unfreeze {sorted(thaw)} during distributed training: DDP only '
+                f'synchronises the parameters that required gradients when it wrapped the '
+                f'model; order the stages so a module, once frozen, stays frozen')
+        for name in thaw:
+            for pname, p in getattr(self, name).named_parameters():
+                p.requires_grad_(self._trainable[name][pname])
+            del self._trainable[name]
+        for name in freeze:
+            module = getattr(self, name)
+            self._trainable[name] = {n: p.requires_grad for n, p in module.named_parameters()}
+            module.requires_grad_(False)
+            if self.target is not None and name in self.target.module:
+                with torch.no_grad():
+                    for t, o in zip(self.target.module[name].state_dict().values(),
+                                    module.state_dict().values()):
+                        t.copy_(o)
+        self.frozen = names
         self.train(self.training)
 
     def train(self, mode: bool = True) -> 'BaseSelfSupervisor':

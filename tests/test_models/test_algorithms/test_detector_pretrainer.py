@@ -98,3 +98,63 @@ def test_roi_pretext_draws_at_most_k_shared_boxes_per_image(tiny_cfg, build_mode
         assert all(any(torch.equal(b, torch.tensor(o)) for o in BOXES[0]) for b in b0)
     with pytest.raises(ValueError, match='roi_boxes_per_image=0'):
         build_model(tiny_cfg('configs/pixpro_fpn_rpn.py', roi_boxes_per_image=0))
+
+
+MODULES = ['backbone', 'neck', 'projectors', 'pixel_head', 'rpn_head', 'roi_head',
+           'roi_projector', 'roi_byol_head']
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_any_frozen_module_is_frozen_for_real(name, tiny_cfg, build_model, batch_of):
+    """No gradient, no update (also no weight decay / momentum), norms in eval mode, the EMA
+    copy equal to the online module — while every other module trains."""
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+    model.set_stage(0)
+    model.stages[0]['frozen'] = (name, )
+    model.set_stage(0)
+    module = getattr(model, name)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    ow = build_optim_wrapper(model, dict(SGD, optimizer=dict(SGD['optimizer'],
+                                                               weight_decay=0.1)))
+    for _ in range(2):
+        model.train_step(batch_of(boxes=BOXES), ow)
+    assert not any(p.requires_grad for p in module.parameters())
+    assert not any(m.training for m in module.modules())
+    changed = {k.split('.')[0] for k, v in model.state_dict().items()
+               if not torch.equal(v, before[k])}
+    assert name not in changed
+    assert set(MODULES) - {name} <= changed  # the rest trains
+    if name in model.target.module:
+        for t, o in zip(model.target.module[name].state_dict().values(),
+                        module.state_dict().values()):
+            assert torch.equal(t, o)
+
+
+def test_thawing_restores_the_modules_own_frozen_parameters(tiny_cfg, build_model):
+    """ResNet's frozen_stages=1 keeps its stem fixed by itself: freezing the backbone and
+    thawing it again must not make the stem trainable."""
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py', backbone=dict(frozen_stages=1)))
+    own = {n: p.requires_grad for n, p in model.backbone.named_parameters()}
+    assert not own['conv1.weight'] and own['layer2.0.conv1.weight']
+    model.set_frozen(('backbone', 'rpn_head'))
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    model.set_frozen(('rpn_head', ))
+    assert {n: p.requires_grad for n, p in model.backbone.named_parameters()} == own
+    assert not any(p.requires_grad for p in model.rpn_head.parameters())
+
+
+@pytest.mark.parametrize('names', [('target', ), ('rpn', ), ('backbone', 'head')])
+def test_freezing_an_unknown_module_names_it(names, tiny_cfg, build_model):
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+    with pytest.raises(ValueError, match='cannot freeze'):
+        model.set_frozen(names)
+
+
+def test_unfreezing_in_distributed_training_is_refused(monkeypatch, tiny_cfg, build_model):
+    from mmssl_det.models.algorithms import base
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+    model.set_frozen(('backbone', ))
+    monkeypatch.setattr(base, 'get_world_size', lambda: 2)
+    model.set_frozen(('backbone', 'neck'))  # freezing more is fine
+    with pytest.raises(RuntimeError, match='cannot unfreeze'):
+        model.set_frozen(('neck', ))

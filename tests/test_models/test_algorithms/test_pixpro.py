@@ -75,3 +75,22 @@ def test_predict_mode_explains_export(tiny_cfg, build_model):
         model(torch.randn(1, 3, 32, 32), mode='predict')
     feats = model(torch.randn(1, 3, 64, 64), mode='tensor')
     assert len(feats) == 5 and feats[1].shape == (1, 16, 8, 8)
+
+
+def test_ema_target_still_follows_after_the_model_is_moved(tiny_cfg, build_model, batch_of):
+    """The Runner moves the built model (``model.to('cuda')``): the EMA must average into
+    the tensors the target uses afterwards, not into the storage they had at build time.
+    ``.double()`` moves storage on CPU the same way."""
+    model = build_model(tiny_cfg('configs/pixpro_fpn.py')).double()
+    ow = build_optim_wrapper(model, SGD)
+    model.set_target_decay(0.9)
+    batch = batch_of()
+    batch['inputs'] = [[v.double() for v in view] for view in batch['inputs']]
+    model.train_step(batch, ow)
+    online = model.backbone.conv1.weight
+    target = model.target.module['backbone'].conv1.weight
+    before, target_before = online.detach().clone(), target.detach().clone()
+    model.train_step(batch, ow)
+    assert target.dtype == torch.float64
+    torch.testing.assert_close(target, 0.9 * target_before + 0.1 * before)
+    assert not torch.equal(target, target_before)
