@@ -100,6 +100,8 @@ class DetectorPretrainer(PixPro):
         if len(inputs) != 2:
             raise ValueError(f'{type(self).__name__} takes exactly 2 views, got {len(inputs)}')
         active = self.stages[self.stage]['losses']
+        if self.roi_head is not None and 'roi_head' not in self.frozen:
+            self.roi_head.fix_scale_()  # undo last step's growth along the scale-blind axis
         online, target = self.encode_views(
             inputs, with_target=any(b in active for b in ('pixel', 'instance', 'roi')))
         losses = {}

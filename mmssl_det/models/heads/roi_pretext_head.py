@@ -5,6 +5,7 @@ from mmdet.structures.bbox import bbox2roi
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from mmssl_det.models.utils import layer_norm, renormalize_relu_chain_
 from mmssl_det.registry import MODELS
 
 
@@ -18,9 +19,17 @@ class RoIPretextHead(BaseModule):
     ``shared_fcs`` carry exactly the downstream detector's key names
     (``roi_head.bbox_head.shared_fcs.0.weight`` …) while the predictors, which are
     task-specific, never get pretrained (SoCo, arXiv 2106.02637 Sec. 3.2; ADePT, arXiv 2211.09022).
+
+    ``fix_fc_scale`` (default): the pretext loss cannot see the scale of the shared fcs (their
+    output feeds a projector that starts with BatchNorm), so SGD inflates them (measured:
+    output norm 156 vs 59 at init after the demo's 96 steps) and the detector's new
+    fc_cls / fc_reg, fine-tuned on top, diverged. :meth:`fix_scale_` rescales the fcs back to
+    their norms at the first training step — the function the pretext learned is unchanged
+    up to a positive factor its loss ignores (:func:`renormalize_relu_chain_`) — so the export
+    hands fine-tuning features at random init's scale.
     """
 
-    def __init__(self, bbox_roi_extractor: dict, bbox_head: dict,
+    def __init__(self, bbox_roi_extractor: dict, bbox_head: dict, fix_fc_scale: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         # mmdet asserts with_cls or with_reg, so build without the regressor and drop fc_cls.
@@ -34,6 +43,20 @@ class RoIPretextHead(BaseModule):
         del self.bbox_head.fc_cls
         self.bbox_head.init_cfg = [c for c in self.bbox_head.init_cfg
                                    if c.get('override') != dict(name='fc_cls')]
+        self.fix_fc_scale = fix_fc_scale
+        # Norms the shared fcs are pinned to, taken at the first fix_scale_() (after
+        # init_weights / loading); a buffer, so a resumed run keeps them.
+        self.register_buffer('fc_norms', torch.zeros(len(self.bbox_head.shared_fcs)))
+
+    @torch.no_grad()
+    def fix_scale_(self) -> None:
+        """Pin the shared fcs to their reference norms (no-op without fcs or when off)."""
+        fcs = list(self.bbox_head.shared_fcs)
+        if not self.fix_fc_scale or not fcs:
+            return
+        if not self.fc_norms.any():
+            self.fc_norms.copy_(torch.stack([layer_norm(fc) for fc in fcs]))
+        renormalize_relu_chain_(fcs, self.fc_norms.tolist())
 
     def forward(self, feats: tuple, boxes: List[Tensor]) -> Tensor:
         """Args:

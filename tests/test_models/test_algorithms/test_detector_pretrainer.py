@@ -158,3 +158,43 @@ def test_unfreezing_in_distributed_training_is_refused(monkeypatch, tiny_cfg, bu
     model.set_frozen(('backbone', 'neck'))  # freezing more is fine
     with pytest.raises(RuntimeError, match='cannot unfreeze'):
         model.set_frozen(('neck', ))
+
+
+def _fc_norms(model):
+    from mmssl_det.models.utils import layer_norm
+    return [float(layer_norm(fc)) for fc in model.roi_head.bbox_head.shared_fcs]
+
+
+@pytest.mark.parametrize('fix', [True, False])
+def test_roi_pretext_keeps_the_shared_fcs_at_their_initial_scale(fix, tiny_cfg, build_model,
+                                                                 batch_of):
+    """The RoI loss cannot see the fcs' scale (BN in the projector), so without the fix a
+    few large steps inflate them; with it they stay at their first-step norms, and the
+    projector's output — all the loss sees — is unchanged by the rescaling."""
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py',
+                                 roi_head=dict(fix_fc_scale=fix)))
+    init = _fc_norms(model)
+    ow = build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=2.0, momentum=0.9)))
+    for _ in range(4):
+        model.train_step(batch_of(boxes=BOXES[:1] * 2), ow)
+    model.loss(**model.data_preprocessor(batch_of(boxes=BOXES[:1] * 2), True))
+    grown = max(n / i for n, i in zip(_fc_norms(model), init))
+    if fix:
+        assert _fc_norms(model) == pytest.approx(init, rel=1e-5)
+    else:
+        assert grown > 1.05
+
+
+def test_fixing_the_scale_does_not_change_what_the_roi_loss_sees(tiny_cfg, build_model):
+    model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+    head, projector = model.roi_head, model.roi_projector
+    feats = tuple(torch.randn(2, 16, s, s) for s in (16, 8, 4, 2, 1))
+    boxes = [torch.tensor([[2., 2., 30., 30.], [10., 5., 50., 40.]])] * 2
+    head.fix_scale_()  # records the reference norms
+    before = projector(head(feats, boxes))
+    with torch.no_grad():
+        for fc in head.bbox_head.shared_fcs:
+            fc.weight.mul_(3.0)
+            fc.bias.mul_(3.0)
+    head.fix_scale_()
+    torch.testing.assert_close(projector(head(feats, boxes)), before, atol=1e-4, rtol=1e-4)
