@@ -40,3 +40,6 @@ param_scheduler = [
 default_hooks = dict(logger=dict(interval=20),
                      checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
+# Right after load_from: a per-part table of what loaded; stops when a part the export claims
+# (its meta.parts) loaded less than min_loaded of its tensors, or a tensor is NaN/inf.
+custom_hooks = [dict(type='LoadReportHook', min_loaded=1.0)]

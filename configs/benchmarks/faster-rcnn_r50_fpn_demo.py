@@ -1,5 +1,5 @@
 # The demo fine-tuning with mmdet's standard Faster R-CNN R50-FPN (what configs/pixpro_fpn.py,
-# configs/pixpro_fpn_rpn.py export to).
+# configs/pixpro_fpn_rpn.py export to). custom_hooks (LoadReportHook) come from the base.
 _base_ = ['faster-rcnn_r18_fpn_demo.py']
 model = dict(
     backbone=dict(depth=50),

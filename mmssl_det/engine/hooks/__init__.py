@@ -1,7 +1,8 @@
 from .finite_loss_hook import FiniteLossHook
+from .load_report_hook import LoadReportHook
 from .momentum_schedule_hook import CosineMomentumHook, cosine_ema_decay
 from .pretext_stage_hook import PretextStageHook
 from .rank_consistency_hook import RankConsistencyHook
 
-__all__ = ['CosineMomentumHook', 'FiniteLossHook', 'PretextStageHook', 'RankConsistencyHook',
-           'cosine_ema_decay']
+__all__ = ['CosineMomentumHook', 'FiniteLossHook', 'LoadReportHook', 'PretextStageHook',
+           'RankConsistencyHook', 'cosine_ema_decay']
