@@ -40,6 +40,7 @@ PART_SCOPES: Dict[str, Sequence[str]] = {
     'roi_head': ('roi_head.bbox_head.shared_convs.', 'roi_head.bbox_head.shared_fcs.'),
 }
 RoIStages = Union[str, Sequence[int]]
+NOT_IN_CHECKPOINT = 'not in the checkpoint'
 
 
 class ExportError(UserError):
@@ -198,14 +199,22 @@ def _route_neck(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
     return route
 
 
+def _neck_problem(det: Dict[str, torch.Tensor], neck: Route) -> str:
+    """Why the heads pretrained on our FPN's outputs cannot work in this detector ('' if
+    they can: its neck is ours, or an FPN the checkpoint simply does not carry)."""
+    if not any(k.startswith('neck.') for k in det):
+        return 'the detector has no neck'
+    return '' if neck.skipped in ('', NOT_IN_CHECKPOINT) else f'neck: {neck.skipped}'
+
+
 def _route_rpn(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
                neck: Route) -> Route:
     route = Route('rpn_head')
     det_keys = {k for k in det if k.startswith('rpn_head.')}
     if not det_keys:
         route.skipped = 'the detector has no rpn_head (one-stage)'
-    elif neck.skipped:
-        route.skipped = f'pretrained on FPN levels; neck: {neck.skipped}'
+    elif problem := _neck_problem(det, neck):
+        route.skipped = f'pretrained on FPN levels; {problem}'
     else:
         route.mapping, route.expected = {k: k for k in src}, det_keys
     return route
@@ -221,8 +230,8 @@ def _route_roi(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
     elif not det_shared:
         bbox_head = getattr(getattr(detector, 'roi_head', None), 'bbox_head', None)
         route.skipped = f'its bbox head ({type(bbox_head).__name__}) has no shared convs/fcs'
-    elif neck.skipped:
-        route.skipped = f'pretrained on FPN RoI features; neck: {neck.skipped}'
+    elif problem := _neck_problem(det, neck):
+        route.skipped = f'pretrained on FPN RoI features; {problem}'
     if route.skipped:
         return route
     stages = sorted({int(s) for s in det_shared.values() if s is not None})
@@ -252,7 +261,7 @@ def plan_export(weights: Mapping[str, torch.Tensor], detector: nn.Module,
     det = detector.state_dict()
     src = {part: {k: v for k, v in weights.items() if _in_scope(k, scopes)}
            for part, scopes in PART_SCOPES.items()}
-    absent = {part: Route(part, skipped='not in the checkpoint')
+    absent = {part: Route(part, skipped=NOT_IN_CHECKPOINT)
               for part, keys in src.items() if not keys}
     backbone = absent.get('backbone') or _route_backbone(src['backbone'], det, detector,
                                                          meta or {})
@@ -394,7 +403,7 @@ def export_weights(weights: Mapping[str, torch.Tensor], detector: nn.Module,
             notes[part] += lines
         if r.skipped:
             what = 'shared convs/fcs' if r.part == 'roi_head' else r.part
-            notes[r.part].insert(0, f'{what} not exported: {r.skipped}')
+            notes[r.part].append(f'{what} not exported: {r.skipped}')
     det_parts = {_part(k) for k in detector.state_dict()}
     for part in det_parts - set(PART_SCOPES):
         if not any(_part(k) == part for k in state):
