@@ -2,6 +2,9 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options ...]
         [--out-json metrics.json]
+
+User errors (missing config, checkpoint, data root, annotation file or image folder) print
+one ``error:`` line and exit 2.
 """
 import argparse
 import json
@@ -11,6 +14,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmssl_det  # noqa: F401  (compat workarounds + registries)
+from mmssl_det.cli import check_data_paths, run_tool
 
 
 def main() -> None:
@@ -24,9 +28,10 @@ def main() -> None:
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none')
     args = parser.parse_args()
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'not found: {path}')
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
 
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
@@ -34,6 +39,7 @@ def main() -> None:
     cfg.work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    check_data_paths(cfg, ('test_dataloader', ))
     metrics = Runner.from_cfg(cfg).test()
     if args.out_json:
         with open(args.out_json, 'w') as f:
@@ -41,4 +47,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -4,7 +4,9 @@
         [--cfg-options key=value ...] [--launcher pytorch] [--seed 0]
 
 Works for mmssl_det pretraining configs and for plain mmdet configs (``default_scope``
-decides which registry scope builds the modules).
+decides which registry scope builds the modules). User errors (missing config, data root,
+annotation file or image folder; a ``load_from`` that does not fit, see ``LoadReportHook``)
+print one ``error:`` line and exit 2.
 """
 import argparse
 import os
@@ -15,6 +17,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmssl_det  # noqa: F401  (compat workarounds + registries)
+from mmssl_det.cli import check_data_paths, run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,9 +70,12 @@ def build_config(args: argparse.Namespace) -> Config:
 
 
 def main() -> None:
-    runner = Runner.from_cfg(build_config(parse_args()))
+    cfg = build_config(parse_args())
+    check_data_paths(cfg, ('train_dataloader', 'val_dataloader') if cfg.get('val_cfg')
+                     else ('train_dataloader', ))
+    runner = Runner.from_cfg(cfg)
     runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)
