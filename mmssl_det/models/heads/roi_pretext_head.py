@@ -3,7 +3,7 @@ from typing import List, Optional
 import torch
 from mmdet.structures.bbox import bbox2roi
 from mmengine.model import BaseModule
-from torch import Tensor
+from torch import Tensor, nn
 
 from mmssl_det.models.utils import layer_norm, renormalize_relu_chain_
 from mmssl_det.registry import MODELS
@@ -32,7 +32,8 @@ class RoIPretextHead(BaseModule):
     def __init__(self, bbox_roi_extractor: dict, bbox_head: dict, fix_fc_scale: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        # mmdet asserts with_cls or with_reg, so build without the regressor and drop fc_cls.
+        # mmdet asserts with_cls or with_reg: build without the regressor and make fc_cls the
+        # identity, so mmdet's own forward returns the shared representation as "cls_score".
         bbox_head = dict(bbox_head, with_cls=True, with_reg=False)
         if bbox_head.get('num_cls_convs', 0) or bbox_head.get('num_cls_fcs', 0) or \
                 bbox_head.get('num_reg_convs', 0) or bbox_head.get('num_reg_fcs', 0):
@@ -40,7 +41,7 @@ class RoIPretextHead(BaseModule):
                              'num_cls_*/num_reg_* to 0 (e.g. use Shared2FCBBoxHead)')
         self.bbox_roi_extractor = MODELS.build(bbox_roi_extractor)
         self.bbox_head = MODELS.build(bbox_head)
-        del self.bbox_head.fc_cls
+        self.bbox_head.fc_cls = nn.Identity()
         self.bbox_head.init_cfg = [c for c in self.bbox_head.init_cfg
                                    if c.get('override') != dict(name='fc_cls')]
         self.fix_fc_scale = fix_fc_scale
@@ -69,13 +70,5 @@ class RoIPretextHead(BaseModule):
         """
         rois = bbox2roi(boxes)
         x = self.bbox_roi_extractor(feats[:self.bbox_roi_extractor.num_inputs], rois)
-        head = self.bbox_head
-        for conv in head.shared_convs:
-            x = conv(x)
-        if head.num_shared_fcs > 0:
-            if head.with_avg_pool:
-                x = head.avg_pool(x)
-            x = torch.flatten(x, 1)
-            for fc in head.shared_fcs:
-                x = head.relu(fc(x))
-        return x
+        shared, _ = self.bbox_head(x)
+        return shared
