@@ -170,10 +170,13 @@ def _route_neck(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
     n_src = len(_indices(src, 'neck.lateral_convs.'))
     n_det = len(_indices(det_keys, 'neck.lateral_convs.'))
     offset = n_src - n_det if n_src and n_det else 0
-    if offset and (type(detector.neck).__name__ != 'FPN' or offset < 0 or not n_det):
-        route.skipped = (f'the detector neck ({type(detector.neck).__name__}, {n_det} input '
-                         f'levels) is not an FPN over a top subset of the pretrained '
-                         f'{n_src} levels')
+    from mmdet.models.necks import FPN
+    fpn = detector.neck
+    is_fpn = isinstance(fpn, FPN)  # PAFPN & co. add layers after the FPN's own
+    top_level = getattr(fpn, 'backbone_end_level', None) == getattr(fpn, 'num_ins', None)
+    if offset and (not is_fpn or offset < 0 or not top_level):
+        route.skipped = (f'the detector neck ({type(fpn).__name__}, {n_det} input levels) '
+                         f'is not an FPN over the top {n_det} of the pretrained {n_src} levels')
         return route
     # mmdet's FPN builds lateral/fpn convs for levels start_level..end, index 0 first, and its
     # top-down path makes each level from that level and those above: with the same top
@@ -185,14 +188,16 @@ def _route_neck(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
         elif offset == 0 or int(m.group(2)) - offset in range(n_det):
             route.mapping[f'neck.{m.group(1)}.{int(m.group(2)) - offset}.{m.group(3)}'] = k
     if not set(route.mapping) & det_keys:
-        route.skipped = (f'the detector neck ({type(detector.neck).__name__}) shares no '
-                         f'tensor name with the pretrained one')
+        route.skipped = (f'the detector neck ({type(fpn).__name__}) shares no tensor name '
+                         f'with the pretrained one')
         return route
-    # Extra convs (P6/P7 by conv; ours pools) exist only in the detector: its own init.
+    # Extra convs (P6/P7 by conv; ours pools) and layers an FPN subclass adds (PAFPN's
+    # bottom-up path) exist only in the detector: its own init.
     extra = [i for i in _indices(det_keys, 'neck.fpn_convs.') if i >= n_det and not any(
         k.startswith(f'neck.fpn_convs.{i}.') for k in route.mapping)]
     route.expected = {k for k in det_keys
-                      if not any(k.startswith(f'neck.fpn_convs.{i}.') for i in extra)}
+                      if not any(k.startswith(f'neck.fpn_convs.{i}.') for i in extra)
+                      and (not is_fpn or k.startswith(('neck.lateral_convs.', 'neck.fpn_convs.')))}
     if offset:
         route.notes['neck'].append(f'FPN starts {offset} level(s) higher: lateral/fpn_convs'
                                    f'.j <- .j+{offset}')

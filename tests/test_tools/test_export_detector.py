@@ -253,3 +253,21 @@ def test_roi_stages_and_require(pixpro_fpn_rpn):
     check_export(state, reports, routes, 'ckpt', require=['backbone', 'neck'])
     with pytest.raises(ExportError, match='rpn_head was required .* no rpn_head'):
         check_export(state, reports, routes, 'ckpt', require=['neck', 'rpn_head'])
+
+
+def test_neck_variants(pixpro_fpn_rpn):
+    """An FPN subclass (PAFPN) gets the FPN layers, its bottom-up path is its own; an FPN
+    whose top is below C5 computes other features: not exported."""
+    weights = online_state_dict(pixpro_fpn_rpn)
+    pafpn = build_detector(FRCNN, {'model.neck.type': 'PAFPN'})
+    state, reports, routes = export_weights(weights, pafpn)
+    check_export(state, reports, routes, 'ckpt')
+    assert 'left to fine-tuning: downsample_convs, pafpn_convs' in format_table(reports)
+
+    low = build_detector(FAMILIES['retinanet'][0], {
+        'model.neck.end_level': 2, 'model.neck.num_outs': 2, 'model.neck.add_extra_convs': False})
+    state, reports, routes = export_weights(weights, low)
+    check_export(state, reports, routes, 'ckpt')
+    assert not any(k.startswith('neck.') for k in state)
+    assert 'neck not exported: the detector neck (FPN, 2 input levels) is not an FPN over the ' \
+           'top 2 of the pretrained 4 levels' in format_table(reports)
