@@ -12,20 +12,16 @@ held-out test tiles; also reports the fine-tuned RPN's class-agnostic AR@100 the
 Runs whose outputs exist are skipped.
 """
 import argparse
-import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 from pycocotools.coco import COCO
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).parent))
-from rpn_pretraining_ar import (DETECTOR, demo_detector, options_tag, rpn_proposals,  # noqa: E402
-                                run)
+from mmssl_det.evaluation import proposal_recall
 
-from mmssl_det.evaluation import proposal_recall  # noqa: E402
+from _common import (DETECTOR, REPO, coco_metrics, demo_detector, finetune, options_tag,
+                     rpn_proposals)
 
 
 def main() -> None:
@@ -52,19 +48,11 @@ def main() -> None:
         tag = options_tag(args.cfg_options)
         work = Path(args.work_dir) / '_'.join(
             filter(None, [name, f'l{args.labelled}_i{args.iters}_s{args.seed}', tag]))
-        if not (work / 'last_checkpoint').exists():
-            run([sys.executable, 'tools/train.py', DETECTOR, '--work-dir', work, '--seed',
-                 args.seed, '--cfg-options',
-                 f'load_from={None if weights == "none" else weights}',
-                 f'train_dataloader.dataset.indices={args.labelled}',
-                 f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
-                 f'default_hooks.checkpoint.interval={args.iters}', *args.cfg_options])
-        ckpt = Path((work / 'last_checkpoint').read_text().strip())
-        metrics = work / 'test_metrics.json'
-        if not metrics.exists():
-            run([sys.executable, 'tools/test.py', DETECTOR, ckpt, '--work-dir', work / 'test',
-                 '--out-json', metrics])
-        m = json.loads(metrics.read_text())
+        ckpt = finetune(work, None if weights == 'none' else weights, args.seed, [
+            f'train_dataloader.dataset.indices={args.labelled}',
+            f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
+            f'default_hooks.checkpoint.interval={args.iters}', *args.cfg_options])
+        m = coco_metrics(work, ckpt)
         if not m:  # mmdet's CocoMetric returns nothing when there are no detections
             print(f'{name}: no detections on the test tiles (did training diverge? see '
                   f'{work}/*/*.log)', flush=True)

@@ -14,32 +14,19 @@ with tools/export_detector.py, and evaluated with pycocotools (mmssl_det.evaluat
 Steps whose outputs exist are skipped, so an interrupted run continues.
 """
 import argparse
-import hashlib
-import json
 import os
-import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict
 
 import numpy as np
-import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from pycocotools.coco import COCO
 
-import mmssl_det  # noqa: F401
-from mmssl_det.evaluation import predict_rpn_proposals, proposal_recall
-from mmssl_det.export import build_detector, load_exported
-from mmssl_det.proposals import PRESETS, SelectiveSearchProposals
-from mmssl_det.registry import DATASETS
+from mmssl_det.evaluation import proposal_recall
 
-REPO = Path(__file__).resolve().parents[2]
-DETECTOR = 'configs/benchmarks/faster-rcnn_r18_fpn_demo.py'
-PROPOSALS = 'data/demo/proposals/unlabeled_demo.json'
+from _common import (DETECTOR, REPO, demo_detector, ensure_proposals, options_tag,
+                     pretrain_and_export, rpn_proposals, run)
+
 # key: (name, pretraining config, setting whose checkpoint initialises backbone + FPN)
 SETTINGS = {
     'a': ('random init', None, None),
@@ -47,85 +34,6 @@ SETTINGS = {
     'c': ('(b) + RPN/RoI pretexts', 'configs/rpn_pretext_demo.py', 'b'),
 }
 RANDOM_RPN = ('a', 'b')
-
-
-def run(cmd) -> None:
-    print('$', ' '.join(map(str, cmd)), flush=True)
-    subprocess.run([str(c) for c in cmd], cwd=REPO, check=True)
-
-
-def options_tag(options: Sequence[str], limit: int = 80) -> str:
-    """A work-dir suffix naming ``--cfg-options`` overrides ('' for none); long ones end in
-    a hash of the whole (file names have a length limit)."""
-    tag = '_'.join(re.sub(r'[^\w.,-]+', '-', o.replace('=', '-')) for o in options)
-    if len(tag) > limit:
-        tag = tag[:limit - 9] + '_' + hashlib.sha1(tag.encode()).hexdigest()[:8]
-    return tag
-
-
-def ensure_proposals() -> None:
-    """Selective-search boxes of the unlabelled tiles with the current 'demo' preset; a file
-    made with other parameters (an older preset) is regenerated, not silently reused."""
-    path = REPO / PROPOSALS
-    want = json.loads(json.dumps(SelectiveSearchProposals(**PRESETS['demo']).params))
-    if path.exists():
-        have = json.loads(path.read_text()).get('info', {}).get('params')
-        if have == want:
-            return
-        print(f'{PROPOSALS} was made with {have}, not the current demo preset {want}: '
-              f'regenerating it', flush=True)
-        path.unlink()
-        shutil.rmtree(f'{path}.parts', ignore_errors=True)
-    run([sys.executable, 'tools/generate_proposals.py', 'data/demo/unlabeled', PROPOSALS,
-         '--preset', 'demo', '--workers', '2'])
-
-
-def pretrain_and_export(config: str, seed: int, work_root: Path,
-                        init: Optional[Path] = None,
-                        options: Sequence[str] = ()) -> Tuple[Path, Path]:
-    """Train ``config`` (backbone + FPN from ``init`` if given, ``options`` as
-    ``--cfg-options``); (checkpoint, exported)."""
-    work = work_root / '_'.join(filter(None, [f'{Path(config).stem}_seed{seed}',
-                                              options_tag(options)]))
-    exported = work / 'exported.pth'
-    if not (work / 'last_checkpoint').exists():
-        cmd = [sys.executable, 'tools/train.py', config, '--work-dir', work, '--seed', seed]
-        if init is not None:
-            options = [f'model.backbone.init_cfg.checkpoint={init}',
-                       f'model.neck.init_cfg.checkpoint={init}', *options]
-        if options:
-            cmd += ['--cfg-options', *options]
-        run(cmd)
-    ckpt = Path((work / 'last_checkpoint').read_text().strip())
-    if not exported.exists():
-        run([sys.executable, 'tools/export_detector.py', ckpt, '--config', DETECTOR,
-             '--out', exported])
-    return ckpt, exported
-
-
-def demo_detector(seed: int, exported: Optional[Path] = None,
-                  checkpoint: Optional[Path] = None) -> torch.nn.Module:
-    """The demo Faster R-CNN: random init (seeded), then an export and/or a full checkpoint."""
-    torch.manual_seed(seed)
-    detector = build_detector(DETECTOR)
-    detector.init_weights()  # (a); an export then overwrites what its pretraining provides
-    if exported is not None:
-        load_exported(detector, str(exported))
-    if checkpoint is not None:
-        load_checkpoint(detector, str(checkpoint), map_location='cpu', strict=True)
-    return detector.eval()
-
-
-def rpn_proposals(detector: torch.nn.Module, top: int = 100,
-                  split: str = 'test') -> Dict[int, np.ndarray]:
-    """Top-``top`` RPN proposals (original-image xyxy + score, best first) per image of the
-    demo's ``split`` ('test' or 'val')."""
-    cfg = Config.fromfile(str(REPO / DETECTOR))
-    dataset_cfg = cfg[f'{split}_dataloader'].dataset
-    with DefaultScope.overwrite_default_scope('mmssl_det'):
-        dataset = DATASETS.build(dataset_cfg)
-    samples = (dataset[i] for i in range(len(dataset)))
-    return {s['data_samples'].img_id: predict_rpn_proposals(detector, s, top) for s in samples}
 
 
 def main() -> None:
