@@ -41,6 +41,7 @@ PART_SCOPES: Dict[str, Sequence[str]] = {
 }
 RoIStages = Union[str, Sequence[int]]
 NOT_IN_CHECKPOINT = 'not in the checkpoint'
+EXCLUDED = 'excluded (--exclude)'
 
 
 class ExportError(UserError):
@@ -209,7 +210,7 @@ def _neck_problem(det: Dict[str, torch.Tensor], neck: Route) -> str:
     they can: its neck is ours, or an FPN the checkpoint simply does not carry)."""
     if not any(k.startswith('neck.') for k in det):
         return 'the detector has no neck'
-    return '' if neck.skipped in ('', NOT_IN_CHECKPOINT) else f'neck: {neck.skipped}'
+    return '' if neck.skipped in ('', NOT_IN_CHECKPOINT, EXCLUDED) else f'neck: {neck.skipped}'
 
 
 def _route_rpn(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
@@ -260,14 +261,16 @@ def _route_roi(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
 
 
 def plan_export(weights: Mapping[str, torch.Tensor], detector: nn.Module,
-                roi_stages: RoIStages = 'all', meta: Optional[Mapping] = None) -> List[Route]:
+                roi_stages: RoIStages = 'all', meta: Optional[Mapping] = None,
+                exclude: Sequence[str] = ()) -> List[Route]:
     """Route each pretrained part in ``weights`` (from :func:`online_state_dict`) into
-    ``detector``; ``roi_stages`` picks the stages of a multi-stage RoI head ('all' or ids)."""
+    ``detector``; ``roi_stages`` picks the stages of a multi-stage RoI head ('all' or ids),
+    ``exclude`` names parts left to the detector's own initialisation."""
     det = detector.state_dict()
     src = {part: {k: v for k, v in weights.items() if _in_scope(k, scopes)}
            for part, scopes in PART_SCOPES.items()}
-    absent = {part: Route(part, skipped=NOT_IN_CHECKPOINT)
-              for part, keys in src.items() if not keys}
+    absent = {part: Route(part, skipped=EXCLUDED if part in exclude else NOT_IN_CHECKPOINT)
+              for part, keys in src.items() if not keys or part in exclude}
     backbone = absent.get('backbone') or _route_backbone(src['backbone'], det, detector,
                                                          meta or {})
     neck = absent.get('neck') or _route_neck(src['neck'], det, detector)
@@ -396,11 +399,13 @@ def raise_on_mismatch(reports: Sequence[PartReport], source: str) -> None:
 
 
 def export_weights(weights: Mapping[str, torch.Tensor], detector: nn.Module,
-                   roi_stages: RoIStages = 'all', meta: Optional[Mapping] = None
+                   roi_stages: RoIStages = 'all', meta: Optional[Mapping] = None,
+                   exclude: Sequence[str] = ()
                    ) -> Tuple[Dict[str, torch.Tensor], List[PartReport], List[Route]]:
-    """Route ``weights`` into ``detector``; returns the detector-named state, the per-part
-    report and the routes. Check the result with :func:`check_export` (after printing)."""
-    routes = plan_export(weights, detector, roi_stages, meta)
+    """Route ``weights`` into ``detector`` (see :func:`plan_export`); returns the
+    detector-named state, the per-part report and the routes. Check the result with
+    :func:`check_export` (after printing the table)."""
+    routes = plan_export(weights, detector, roi_stages, meta, exclude)
     state = {dk: weights[sk] for r in routes for dk, sk in r.mapping.items()}
     notes: Dict[str, List[str]] = defaultdict(list)
     for r in routes:

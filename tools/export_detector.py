@@ -68,16 +68,12 @@ def main() -> None:
     if not isinstance(ckpt, dict):
         raise UserError(f'{args.checkpoint} is not a checkpoint (a {type(ckpt).__name__})')
     weights = online_state_dict(ckpt)
-    dropped = tuple(scope for part in args.exclude for scope in PART_SCOPES[part])
-    weights = {k: v for k, v in weights.items() if not k.startswith(dropped)} if dropped \
-        else weights
     if not weights:
-        raise UserError(f'{args.checkpoint} holds no backbone/neck/rpn_head/roi_head keys '
-                        f'(after --exclude {args.exclude}); is it an mmssl_det pretraining '
-                        f'checkpoint?')
+        raise UserError(f'{args.checkpoint} holds no backbone/neck/rpn_head/roi_head keys; '
+                        f'is it an mmssl_det pretraining checkpoint?')
     detector = build_detector(args.config, args.cfg_options)
     state, reports, routes = export_weights(weights, detector, roi_stages,
-                                            meta=ckpt.get('meta') or {})
+                                            meta=ckpt.get('meta') or {}, exclude=args.exclude)
     print(format_table(reports))
     check_export(state, reports, routes, args.checkpoint, args.require)
     torch.save(dict(state_dict=state,

@@ -87,6 +87,7 @@ def test_excluded_parts_are_left_to_the_detector(tmp_path):
     proc, out = _export(tmp_path, _build_pretrainer('configs/pixpro_fpn_rpn.py'),
                         '--exclude', 'roi_head', 'rpn_head')
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'rpn_head not exported: excluded (--exclude)' in proc.stdout
     exported = torch.load(out)
     assert not any(k.startswith(('roi_head.', 'rpn_head.')) for k in exported['state_dict'])
     assert any(k.startswith('neck.') for k in exported['state_dict'])
