@@ -1,12 +1,16 @@
 """Pure tensor functions (no modules, no registries) shared by heads, necks and losses."""
+from .contrastive import infonce_loss, nt_xent_loss
 from .correspondence import (bin_diagonal, feature_bin_centers, pairwise_center_distance,
                              positive_pixel_mask)
+from .distributed import all_gather_with_grad
 from .propagation import pixel_propagation
+from .queue import enqueue_
 from .scale import layer_norm, renormalize_relu_chain_
 from .similarity_losses import byol_loss, pixcontrast_loss, pixpro_loss
 
 __all__ = [
     'feature_bin_centers', 'bin_diagonal', 'pairwise_center_distance', 'positive_pixel_mask',
     'pixel_propagation', 'pixpro_loss', 'pixcontrast_loss', 'byol_loss', 'layer_norm',
-    'renormalize_relu_chain_'
+    'renormalize_relu_chain_',
+    'nt_xent_loss', 'infonce_loss', 'enqueue_', 'all_gather_with_grad'
 ]
