@@ -2,6 +2,7 @@
 from .contrastive import infonce_loss, nt_xent_loss
 from .correspondence import (bin_diagonal, feature_bin_centers, pairwise_center_distance,
                              positive_pixel_mask)
+from .dense_correspondence import argmax_correspondence, dense_infonce_loss
 from .distributed import all_gather_with_grad
 from .propagation import pixel_propagation
 from .queue import enqueue_
@@ -13,5 +14,6 @@ __all__ = [
     'feature_bin_centers', 'bin_diagonal', 'pairwise_center_distance', 'positive_pixel_mask',
     'pixel_propagation', 'pixpro_loss', 'pixcontrast_loss', 'byol_loss', 'layer_norm',
     'renormalize_relu_chain_',
-    'sinkhorn_knopp', 'nt_xent_loss', 'infonce_loss', 'enqueue_', 'all_gather_with_grad'
+    'sinkhorn_knopp', 'nt_xent_loss', 'infonce_loss', 'enqueue_', 'all_gather_with_grad',
+    'argmax_correspondence', 'dense_infonce_loss'
 ]
