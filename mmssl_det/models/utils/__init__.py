@@ -6,6 +6,7 @@ from .dense_correspondence import argmax_correspondence, dense_infonce_loss
 from .distributed import all_gather_with_grad
 from .propagation import pixel_propagation
 from .queue import enqueue_
+from .rotation import rotation_batch
 from .scale import layer_norm, renormalize_relu_chain_
 from .similarity_losses import byol_loss, pixcontrast_loss, pixpro_loss
 from .sinkhorn import sinkhorn_knopp
@@ -15,5 +16,5 @@ __all__ = [
     'pixel_propagation', 'pixpro_loss', 'pixcontrast_loss', 'byol_loss', 'layer_norm',
     'renormalize_relu_chain_',
     'sinkhorn_knopp', 'nt_xent_loss', 'infonce_loss', 'enqueue_', 'all_gather_with_grad',
-    'argmax_correspondence', 'dense_infonce_loss'
+    'argmax_correspondence', 'dense_infonce_loss', 'rotation_batch'
 ]
