@@ -20,9 +20,11 @@ VOC               ``pottedplant``    ``VOCdevkit/VOC2007`` (trainval: OSBS q0-q2
 COCO              ``potted plant``   ``coco/{train2017,val2017}/*.jpg`` and
                   (id 64)            ``coco/annotations/instances_{train,val}2017.json`` with
                                      polygon masks (a 16-gon ellipse inscribed in each box)
+                                     and all 80 COCO categories
 Cityscapes        ``car`` (id 26)    ``cityscapes/leftImg8bit/{train,val,test}/<city>/
                                      <city>_<seq>_<frame>_leftImg8bit.png``, ``gtFine`` with
-                                     ``_gtFine_polygons.json`` and, rasterised from those by
+                                     ``_gtFine_polygons.json`` (a ``terrain`` ground, then one
+                                     polygon per tree) and, rasterised from those by
                                      cityscapesscripts, ``_gtFine_instanceIds.png`` and
                                      ``_gtFine_labelIds.png``; then mmdet's own converter
                                      (``mmdet/.mim/tools/dataset_converters/cityscapes.py``)
@@ -53,7 +55,14 @@ TRAIN_QUADRANTS = (0, 1, 2)
 VAL_QUADRANTS = (3, )
 VOC_CLASS = 'pottedplant'
 COCO_CLASS = dict(id=64, name='potted plant', supercategory='furniture')
+# COCO's 80 category ids (1-90 with gaps), in the order of mmdet's CocoDataset classes: a
+# COCO json lists every category, also those without an instance in it.
+COCO_IDS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+            25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49,
+            50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70, 72, 73, 74,
+            75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90)
 CITYSCAPES_CLASS = 'car'
+CITYSCAPES_GROUND = 'terrain'  # a stuff class (no instances) under every tree
 ELLIPSE_POINTS = 16
 
 Box = Tuple[float, float, float, float]  # x1, y1, x2, y2 in pixel-edge coordinates
@@ -180,7 +189,17 @@ def _coco_json(entries: List[Tuple[str, np.ndarray, List[dict]]]) -> dict:
                 segmentation=[poly], iscrowd=0))
     return dict(info=dict(description='mmssl_det format fixture from tests/data'),
                 licenses=[], images=images, annotations=annotations,
-                categories=[dict(COCO_CLASS)])
+                categories=coco_categories())
+
+
+def coco_categories() -> List[dict]:
+    """COCO's 80 categories (ids and names; supercategory only for ours)."""
+    from mmdet.datasets import CocoDataset
+    names = CocoDataset.METAINFO['classes']
+    assert len(names) == len(COCO_IDS) and names[COCO_IDS.index(COCO_CLASS['id'])] == \
+        COCO_CLASS['name']
+    return [dict(COCO_CLASS) if i == COCO_CLASS['id'] else dict(id=i, name=n)
+            for i, n in zip(COCO_IDS, names)]
 
 
 def make_coco(root: Path) -> Path:
@@ -232,7 +251,13 @@ def make_cityscapes(root: Path) -> Path:
                 stem = f'{city}_{int(photo.split("_")[1]):06d}_{19 + q:06d}'
                 image, objects = tiles[f'{photo}_q{q}']
                 cv2.imwrite(str(img_dir / f'{stem}_leftImg8bit.png'), image)
-                polygons = dict(imgHeight=image.shape[0], imgWidth=image.shape[1], objects=[
+                h, w = image.shape[:2]
+                # back to front, as Cityscapes lists them: the ground first (a real frame has
+                # no void background; void pixels make the evaluation ignore predictions),
+                # then one polygon per tree
+                ground = dict(label=CITYSCAPES_GROUND,
+                              polygon=[[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+                polygons = dict(imgHeight=h, imgWidth=w, objects=[ground] + [
                     dict(label=CITYSCAPES_CLASS,
                          polygon=[[round(x), round(y)] for x, y in zip(p[0::2], p[1::2])])
                     for p in (ellipse_polygon(o['box']) for o in objects)])

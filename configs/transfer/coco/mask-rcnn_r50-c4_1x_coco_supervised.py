@@ -1,0 +1,11 @@
+# Supervised baseline: the same recipe from a supervised ResNet-50 in torchvision's layout
+# (conv1.*, bn1.*, layer1-4.*; e.g. torchvision://resnet50 where it can be downloaded):
+#   SUPERVISED_CKPT=/path/to/resnet50.pth python tools/train.py THIS_CONFIG
+# layer1-3 go to the backbone, layer4 to the C4 RoI head (roi_head.shared_head).
+_base_ = ['mask-rcnn_r50-c4_1x_coco.py']
+supervised_ckpt = '{{$SUPERVISED_CKPT:set-SUPERVISED_CKPT=/path/to/resnet50.pth}}'
+load_from = None
+model = dict(
+    backbone=dict(init_cfg=dict(_delete_=True, type='Pretrained', checkpoint=supervised_ckpt)),
+    roi_head=dict(shared_head=dict(
+        init_cfg=dict(_delete_=True, type='Pretrained', checkpoint=supervised_ckpt))))
