@@ -32,7 +32,8 @@ setup(
         'tqdm',
     ],
     extras_require={
-        'dev': ['pytest>=7', 'pytest-timeout', 'matplotlib'],
+        # cityscapesscripts: mmdet's CityscapesMetric, used by the Cityscapes transfer tests
+        'dev': ['pytest>=7', 'pytest-timeout', 'matplotlib', 'cityscapesscripts==2.3.0'],
     },
     zip_safe=False,
 )
