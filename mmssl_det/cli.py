@@ -68,6 +68,10 @@ def check_data_paths(cfg: Mapping, loaders: Tuple[str, ...]) -> None:
                     raise FileNotFoundError(f'annotation file not found: {path} '
                                             f'(set {where}.data_root / {where}.ann_file)')
             prefix = ds.get('data_prefix')
+            if isinstance(ann, str) and ann.endswith('.txt') and isinstance(prefix, Mapping) \
+                    and 'sub_data_root' in prefix:
+                _check_voc_list(osp.join(root, ann), osp.join(root, prefix['sub_data_root']),
+                                where)
             img = prefix.get('img', prefix.get('img_path')) if isinstance(prefix, Mapping) \
                 else None
             if isinstance(img, str) and img and '://' not in img:
@@ -75,3 +79,17 @@ def check_data_paths(cfg: Mapping, loaders: Tuple[str, ...]) -> None:
                 if not osp.isdir(path):
                     raise FileNotFoundError(f'image folder not found: {path} '
                                             f'(set {where}.data_root / {where}.data_prefix.img)')
+
+
+def _check_voc_list(list_path: str, sub_root: str, where: str) -> None:
+    """Every id of a VOC image-set list (mmdet's ``VOCDataset``) has its JPEG and its XML:
+    a missing one would otherwise fail at whichever iteration first draws it."""
+    with open(list_path) as f:
+        ids = [line.split()[0] for line in f if line.strip()]
+    for img_id in ids:
+        for sub, ext in (('JPEGImages', 'jpg'), ('Annotations', 'xml')):
+            path = osp.join(sub_root, sub, f'{img_id}.{ext}')
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'{list_path} lists {img_id}, but {path} does not '
+                                        f'exist; restore it or remove the id from the list '
+                                        f'({where})')

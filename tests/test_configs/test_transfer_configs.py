@@ -253,3 +253,26 @@ def test_whole_detector_pretraining_fits(name, fits, whole_detector_pretraining_
         fit = all(det.get(k) == s for k, s in part.items())
         assert fit == (prefix in fits), (prefix, [k for k, s in part.items()
                                                   if det.get(k) != s][:3])
+
+
+@pytest.mark.parametrize('missing', ['JPEGImages', 'Annotations'])
+def test_voc_list_naming_a_missing_image_names_it(missing, dataset_root, tiny_cfg, tmp_path):
+    """tools/train.py on a VOC tree whose trainval list names an image (or its XML) that is
+    not there: one 'error:' line with the path, exit 2, no traceback."""
+    import shutil
+    import subprocess
+    import sys
+    root = tmp_path / 'data'
+    shutil.copytree(dataset_root / 'VOCdevkit', root / 'VOCdevkit')
+    first = (root / 'VOCdevkit/VOC2007/ImageSets/Main/trainval.txt').read_text().split()[0]
+    gone = root / 'VOCdevkit/VOC2007' / missing / (
+        f'{first}.jpg' if missing == 'JPEGImages' else f'{first}.xml')
+    gone.unlink()
+    cfg = tiny_cfg(TRANSFER / 'voc/faster-rcnn_r50_fpn_24k_voc0712_scratch.py', root, tmp_path)
+    cfg.dump(str(tmp_path / 'voc_tiny.py'))
+    proc = subprocess.run([sys.executable, 'tools/train.py', str(tmp_path / 'voc_tiny.py')],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith('error: ')]
+    assert len(errors) == 1 and str(gone) in errors[0], proc.stderr[-3000:]
