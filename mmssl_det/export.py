@@ -146,7 +146,8 @@ def _route_backbone(src: Dict[str, torch.Tensor], det: Dict[str, torch.Tensor],
             for k in moved:
                 del route.mapping[k]
                 route.mapping['roi_head.shared_head.' + k[len('backbone.'):]] = k
-            route.expected |= {k for k in det if k.startswith('roi_head.shared_head.')}
+            # only res5 itself: extra layers of the head (e.g. ResLayerExtraNorm's norm) are new
+            route.expected |= {k for k in det if k.startswith('roi_head.shared_head.' + layer)}
             route.notes['roi_head'].append(f'shared_head.{layer[:-1]} <- backbone.'
                                            f'{layer[:-1]} (C4)')
     det_styles = {getattr(m, 'style', None) for name, m in detector.named_modules()

@@ -1,1 +1,1 @@
-from . import algorithms, data_preprocessors, heads, necks  # noqa: F401  (registration)
+from . import algorithms, data_preprocessors, detectors, heads, necks  # noqa: F401  (registration)

@@ -101,7 +101,7 @@ def test_config_trains_and_evaluates(name, dataset_root, tiny_cfg, r50_weights, 
     if load_from != 'keep':  # the whole R50 landed (backbone, and res5 in the C4 head)
         assert 'unexpected key in source state_dict' not in log
         assert not [k for k in _missing_keys(log)
-                    if k.startswith(('backbone.', 'roi_head.shared_head.'))]
+                    if k.startswith(('backbone.', 'roi_head.shared_head.layer4.'))]
         assert f'load report for {load_from}' in log  # LoadReportHook's table
     elif name.endswith('_supervised.py'):
         assert 'load report: no load_from: every part randomly initialised except backbone ' \
@@ -157,7 +157,7 @@ def test_voc_protocol_numbers():
     assert cfg.val_dataloader.dataset.ann_file == 'VOC2007/ImageSets/Main/test.txt'
     assert cfg.val_evaluator.eval_mode == '11points'
     assert cfg.val_evaluator.iou_thrs == [round(0.5 + 0.05 * i, 2) for i in range(10)]
-    assert cfg.model.roi_head.shared_head.type == 'ResLayer'
+    assert cfg.model.roi_head.shared_head.type == 'mmssl_det.ResLayerExtraNorm'  # MoCo's C4
 
 
 def test_cityscapes_protocol_numbers():

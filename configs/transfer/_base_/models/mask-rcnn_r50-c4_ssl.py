@@ -3,7 +3,8 @@
 # torchvision layout; mmdet's C4 base is caffe style), RGB input normalised with the
 # torchvision mean/std the pretraining used, every BN trained (norm_eval=False), no frozen stage.
 _base_ = ['mmdet::_base_/models/mask-rcnn_r50-caffe-c4.py']
-# res5 (`layer4`) is the RoI head: mmdet's ResLayer in roi_head.shared_head, so an export
+# res5 (`layer4`) is the RoI head: mmdet's ResLayer (here with MoCo's extra BN after it) in
+# roi_head.shared_head, so an export
 # puts the pretrained layer4 there. Weights come only from load_from (no init_cfg download).
 norm_cfg = dict(type='BN', requires_grad=True)  # SyncBN on GPUs: see ../ssl_runtime.py
 model = dict(
@@ -12,4 +13,6 @@ model = dict(
     backbone=dict(
         style='pytorch', norm_cfg=norm_cfg, norm_eval=False, frozen_stages=-1, init_cfg=None),
     roi_head=dict(
-        shared_head=dict(style='pytorch', norm_cfg=norm_cfg, norm_eval=False, init_cfg=None)))
+        # + the extra BN after res5 of MoCo's C4 protocol (ResLayerExtraNorm's docstring)
+        shared_head=dict(type='mmssl_det.ResLayerExtraNorm', style='pytorch',
+                         norm_cfg=norm_cfg, norm_eval=False, init_cfg=None)))
