@@ -28,3 +28,15 @@ def tree_images() -> List[Path]:
 def coco_trees() -> Path:
     """``tests/data/coco_trees.json`` (file names relative to ``tests/data/images``)."""
     return DATA_DIR / 'coco_trees.json'
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """An mmengine Runner built in-process leaves its config's default scope (e.g. 'mmdet')
+    current for the rest of the session; later tests that build by registry name would then
+    resolve in the wrong scope depending on test order. Restore the scopes after each test."""
+    from mmengine.registry import DefaultScope
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
