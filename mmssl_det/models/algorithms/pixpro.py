@@ -10,6 +10,34 @@ from typing import Optional, Sequence
 from mmssl_det.registry import MODELS
 from ..pretrainer import SelfSupervisedPretrainer
 
+# Key prefixes of checkpoints written before the pretexts (PixPro, BYOL, DetectorPretrainer
+# held their projectors and heads at the top), and where those modules live now.
+LEGACY_PREFIXES = (
+    ('projectors.', 'pretexts.pixel.projectors.'), ('pixel_head.', 'pretexts.pixel.head.'),
+    ('instance_projector.', 'pretexts.instance.projector.'),
+    ('instance_head.', 'pretexts.instance.head.'),
+    ('roi_projector.', 'pretexts.roi.projector.'), ('roi_byol_head.', 'pretexts.roi.head.'),
+)
+
+
+def legacy_key(key: str) -> str:
+    """A pre-pretext checkpoint key (online or ``target.module.``) in today's naming."""
+    head = 'target.module.' if key.startswith('target.module.') else ''
+    rest = key[len(head):]
+    for old, new in LEGACY_PREFIXES:
+        if rest.startswith(old):
+            return head + new + rest[len(old):]
+    return key
+
+
+def _rename_legacy_keys(state_dict, prefix, *args) -> None:
+    """Load-state-dict pre-hook: resume / ``load_from`` of a checkpoint from before the
+    pretexts finds its projectors and heads under their new names."""
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        new = prefix + legacy_key(key[len(prefix):])
+        if new != key and new not in state_dict:
+            state_dict[new] = state_dict.pop(key)
+
 
 @MODELS.register_module()
 class PixPro(SelfSupervisedPretrainer):
@@ -55,6 +83,7 @@ class PixPro(SelfSupervisedPretrainer):
             own['instance'] = dict(type='InstancePretext', projector=instance_projector,
                                    head=instance_head, level=tuple(levels)[-1])
         super().__init__(pretexts={**own, **(pretexts or {})}, **kwargs)
+        self._register_load_state_dict_pre_hook(_rename_legacy_keys)
 
 
 @MODELS.register_module()

@@ -121,3 +121,30 @@ def test_former_classes_keep_their_seeded_losses(tiny_cfg, build_model, batch_of
         torch.manual_seed(1)
         losses = model.loss(**data)
         assert {k: float(v) for k, v in losses.items()} == pytest.approx(values, rel=1e-4)
+
+
+def test_checkpoints_from_before_the_pretexts_still_load(tiny_cfg, build_model):
+    """Resume / load_from of a PixPro / DetectorPretrainer checkpoint written with the old
+    top-level names (projectors., pixel_head., roi_projector., roi_byol_head., and their
+    target.module. copies) restores every tensor, through torch's and mmengine's loaders."""
+    from mmengine.runner.checkpoint import load_state_dict
+    from mmssl_det.models.algorithms.pixpro import LEGACY_PREFIXES
+    source = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+    state = source.state_dict()
+    old = {}
+    for key, value in state.items():
+        head = 'target.module.' if key.startswith('target.module.') else ''
+        rest = key[len(head):]
+        for legacy, new in LEGACY_PREFIXES:
+            if rest.startswith(new):
+                rest = legacy + rest[len(new):]
+        old[head + rest] = value + 1 if value.is_floating_point() else value
+    assert 'roi_byol_head.predictor.mlp.0.weight' in old
+    assert 'target.module.projectors.0.mlp.0.weight' in old
+    for load in (lambda m, s: m.load_state_dict(s, strict=True),
+                 lambda m, s: load_state_dict(m, s, strict=True)):
+        model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
+        load(model, dict(old))
+        for key, value in model.state_dict().items():
+            if value.is_floating_point():
+                assert torch.equal(value, state[key] + 1), key
