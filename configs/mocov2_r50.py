@@ -3,29 +3,11 @@
 # A pretext of SelfSupervisedPretrainer: compose it with others (configs/mocov2_rpn_fpn.py).
 # CPU variant: configs/mocov2_demo.py.
 _base_ = [
+    '_base_/models/mocov2_r50.py',
     '_base_/datasets/mocov2_pretrain.py',
     '_base_/schedules/sgd_cosine_200e.py',
     '_base_/default_runtime.py',
 ]
-model = dict(
-    type='SelfSupervisedPretrainer',
-    data_preprocessor=dict(
-        type='MultiViewDataPreprocessor',
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ), frozen_stages=-1,
-                  norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
-                  style='pytorch'),
-    base_momentum=0.999,
-    pretexts=dict(moco=dict(
-        type='MoCoV2Pretext', queue_size=65536, temperature=0.2, level=-1,
-        projector=dict(type='ProjectionMLP', in_channels=2048, hid_channels=2048,
-                       out_channels=128, dense=False, with_avg_pool=True, norm_cfg=None))),
-)
 # MoCo's momentum is constant: the cosine schedule from 0.999 to 0.999.
-custom_hooks = [
-    dict(type='FiniteLossHook'),
-    dict(type='CosineMomentumHook', end_momentum=0.999),
-    dict(type='RankConsistencyHook'),
-]
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=False,
-                         broadcast_buffers=False)
+custom_hooks = [dict(type='FiniteLossHook'), dict(type='RankConsistencyHook'),
+                dict(type='CosineMomentumHook', end_momentum=0.999)]

@@ -1,15 +1,16 @@
-# CPU variant of configs/simsiam_r50.py: the data, backbone and schedule of
-# configs/mocov2_demo.py, hidden widths 512 / 128.
-_base_ = ['mocov2_demo.py']
+# CPU variant of configs/simsiam_r50.py: ResNet-18 C5 (hidden widths 512 / 128) on the data
+# and schedule of configs/mocov2_demo.py.
+_base_ = [
+    '_base_/models/simsiam_r50.py',
+    '_base_/datasets/mocov2_demo.py',
+    '_base_/schedules/sgd_cosine_12e_demo.py',
+    '_base_/default_runtime.py',
+]
+custom_hooks = [dict(type='FiniteLossHook'), dict(type='RankConsistencyHook')]  # no target
 model = dict(
-    with_target=False,
-    pretexts=dict(_delete_=True, simsiam=dict(
-        type='SimSiamPretext', level=-1,
-        projector=dict(type='ProjectionMLP', in_channels=512, hid_channels=512,
-                       out_channels=512, dense=False, with_avg_pool=True, num_layers=3,
-                       out_norm=True),
-        predictor=dict(type='ProjectionMLP', in_channels=512, hid_channels=128,
-                       out_channels=512, dense=False))),
-)
+    backbone=dict(depth=18),
+    pretexts=dict(simsiam=dict(
+        projector=dict(in_channels=512, hid_channels=512, out_channels=512),
+        predictor=dict(in_channels=512, hid_channels=128, out_channels=512))))
 optim_wrapper = dict(optimizer=dict(lr=0.05))
-custom_hooks = [dict(type='FiniteLossHook'), dict(type='RankConsistencyHook')]
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=12))
