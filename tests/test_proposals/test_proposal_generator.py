@@ -5,6 +5,7 @@ import mmcv
 import numpy as np
 import pytest
 from mmdet.evaluation.functional import bbox_overlaps
+from mmengine.registry import DefaultScope
 
 import mmssl_det  # noqa: F401
 from mmssl_det.proposals import PRESETS, SelectiveSearchProposals
@@ -18,7 +19,11 @@ def _skimage():
 
 
 def test_registered_in_task_utils():
-    gen = TASK_UTILS.build(dict(type='SelectiveSearchProposals', topk=5, rel_size=(0.1, 0.5)))
+    # In our scope: an mmengine Runner built earlier in the session (tests/test_configs)
+    # leaves the global default scope at its config's ('mmdet').
+    with DefaultScope.overwrite_default_scope('mmssl_det'):
+        gen = TASK_UTILS.build(dict(type='SelectiveSearchProposals', topk=5,
+                                    rel_size=(0.1, 0.5)))
     assert isinstance(gen, SelectiveSearchProposals)
     assert gen.params['topk'] == 5 and gen.params['rel_size'] == [0.1, 0.5]
 

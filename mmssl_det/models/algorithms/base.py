@@ -77,6 +77,9 @@ class BaseSelfSupervisor(BaseModel):
         self.target.requires_grad_(False)
 
     def set_target_decay(self, tau: float) -> None:
+        if self.target is None:
+            raise TypeError(f'{type(self).__name__} was built without an EMA target '
+                            f'(with_target=False): drop CosineMomentumHook from custom_hooks')
         self.target.momentum = 1.0 - tau
 
     def init_weights(self) -> None:
@@ -87,6 +90,8 @@ class BaseSelfSupervisor(BaseModel):
     def reset_target(self) -> None:
         """Make the target an exact copy of the online network (at start and after
         ``load_from``; ``CosineMomentumHook.before_train`` calls it on fresh runs)."""
+        if self.target is None:
+            return
         self.target.steps.zero_()
         self.target.update_parameters(nn.ModuleDict(self.online_modules()))
 
@@ -96,22 +101,43 @@ class BaseSelfSupervisor(BaseModel):
 
     # -- features ------------------------------------------------------------------------
     @staticmethod
-    def encode(modules, img: Tensor) -> tuple:
-        """``(N, 3, H, W)`` → backbone (+ neck) feature maps of ``modules`` (the target's)."""
-        feats = modules['backbone'](img)
-        if 'neck' in modules:
-            feats = modules['neck'](feats)
-        return tuple(feats)
+    def encode(modules, img: Tensor, with_backbone: bool = False) -> tuple:
+        """``(N, 3, H, W)`` → backbone (+ neck) feature maps of ``modules`` (the target's);
+        with ``with_backbone`` the pair (backbone maps, encoder maps)."""
+        backbone = tuple(modules['backbone'](img))
+        feats = tuple(modules['neck'](backbone)) if 'neck' in modules else backbone
+        return (backbone, feats) if with_backbone else feats
+
+    def _frozen_module(self, path: str) -> Optional[nn.Module]:
+        """The sub-module at dotted ``path`` (``backbone``, ``pretexts.roi.projector`` …),
+        or None where there is none or it is the EMA target."""
+        if not path or path.split('.')[0] == 'target':
+            return None
+        try:
+            return self.get_submodule(path)
+        except AttributeError:
+            return None
+
+    def _target_copy(self, path: str) -> Optional[nn.Module]:
+        """The EMA target's module at ``path`` (the target mirrors the online paths)."""
+        if self.target is None:
+            return None
+        try:
+            return self.target.module.get_submodule(path)
+        except AttributeError:
+            return None
 
     def check_frozen(self, names: Sequence[str], where: str = 'frozen') -> None:
-        children = {n for n, m in self.named_children() if m is not None} - {'target'}
-        unknown = set(names) - children
+        unknown = [n for n in names if self._frozen_module(n) is None]
         if unknown:
+            children = {n for n, m in self.named_children() if m is not None} - {'target'}
             raise ValueError(f'{where}: cannot freeze {sorted(unknown)}: '
-                             f'{type(self).__name__} has modules {sorted(children)}')
+                             f'{type(self).__name__} has modules {sorted(children)} (a dotted '
+                             f'path names a module inside one, e.g. pretexts.<name>.projector)')
 
     def set_frozen(self, names: Sequence[str]) -> None:
-        """Freeze exactly the child modules ``names`` (and thaw the others) for real: their
+        """Freeze exactly the modules ``names`` (dotted paths from the model, e.g.
+        ``backbone``, ``rpn_head``, ``pretexts.roi``) and thaw the others, for real: their
         parameters stop requiring gradients (the gradient still flows *through* them to
         trainable modules before them), their norms run in eval mode, and their EMA copy is
         made equal to them, so both branches see the same fixed module."""
@@ -124,50 +150,55 @@ class BaseSelfSupervisor(BaseModel):
                 f'synchronises the parameters that required gradients when it wrapped the '
                 f'model; order the stages so a module, once frozen, stays frozen')
         for name in thaw:
-            for pname, p in getattr(self, name).named_parameters():
+            for pname, p in self.get_submodule(name).named_parameters():
                 p.requires_grad_(self._trainable[name][pname])
             del self._trainable[name]
         for name in freeze:
-            module = getattr(self, name)
+            module = self.get_submodule(name)
             self._trainable[name] = {n: p.requires_grad for n, p in module.named_parameters()}
             module.requires_grad_(False)
-            if self.target is not None and name in self.target.module:
+            copy = self._target_copy(name)
+            if copy is not None:  # the target may mirror only part of it (a pretext's)
+                online = module.state_dict()
                 with torch.no_grad():
-                    for t, o in zip(self.target.module[name].state_dict().values(),
-                                    module.state_dict().values()):
-                        t.copy_(o)
+                    for key, t in copy.state_dict().items():
+                        t.copy_(online[key])
         self.frozen = names
         self.train(self.training)
 
     def train(self, mode: bool = True) -> 'BaseSelfSupervisor':
         super().train(mode)
         for name in self.frozen:
-            getattr(self, name).eval()
+            self.get_submodule(name).eval()
             # The target's copy must normalise like the online one (running statistics),
             # or the two branches compare differently normalised features.
-            if self.target is not None and name in self.target.module:
-                self.target.module[name].eval()
+            copy = self._target_copy(name)
+            if copy is not None:
+                copy.eval()
         return self
 
-    def extract_feat(self, img: Tensor) -> tuple:
-        """Online backbone (+ neck) features; frozen modules run without gradient."""
+    def extract_feat(self, img: Tensor, with_backbone: bool = False) -> tuple:
+        """Online backbone (+ neck) features; frozen modules run without gradient. With
+        ``with_backbone`` the pair (backbone maps, encoder maps)."""
         grad = torch.is_grad_enabled()
         with torch.set_grad_enabled(grad and 'backbone' not in self.frozen):
-            feats = self.backbone(img)
+            backbone = tuple(self.backbone(img))
+        feats = backbone
         if self.neck is not None:
             with torch.set_grad_enabled(grad and 'neck' not in self.frozen):
-                feats = self.neck(feats)
-        return tuple(feats)
+                feats = tuple(self.neck(backbone))
+        return (backbone, feats) if with_backbone else feats
 
-    def encode_views(self, inputs: Sequence[Tensor],
-                     with_target: bool = True) -> Tuple[List[tuple], List[tuple]]:
-        """Online and target features of every view; also advances the EMA target."""
-        online = [self.extract_feat(v) for v in inputs]
+    def encode_views(self, inputs: Sequence[Tensor], with_target: bool = True,
+                     with_backbone: bool = False) -> Tuple[List[tuple], List[tuple]]:
+        """Online and target features of every view (pairs with ``with_backbone``); also
+        advances the EMA target."""
+        online = [self.extract_feat(v, with_backbone) for v in inputs]
         if not with_target:
             return online, []
         with torch.no_grad():
             self.update_target()
-            target = [self.encode(self.target.module, v) for v in inputs]
+            target = [self.encode(self.target.module, v, with_backbone) for v in inputs]
         return online, target
 
     def forward(self, inputs: Union[Tensor, List[Tensor]],

@@ -8,12 +8,12 @@ from .propagation import pixel_propagation
 from .queue import enqueue_
 from .rotation import rotation_batch
 from .scale import layer_norm, renormalize_relu_chain_
-from .similarity_losses import byol_loss, pixcontrast_loss, pixpro_loss
+from .similarity_losses import byol_loss, negative_cosine, pixcontrast_loss, pixpro_loss
 from .sinkhorn import sinkhorn_knopp
 
 __all__ = [
     'feature_bin_centers', 'bin_diagonal', 'pairwise_center_distance', 'positive_pixel_mask',
-    'pixel_propagation', 'pixpro_loss', 'pixcontrast_loss', 'byol_loss', 'layer_norm',
+    'pixel_propagation', 'pixpro_loss', 'pixcontrast_loss', 'byol_loss', 'negative_cosine', 'layer_norm',
     'renormalize_relu_chain_',
     'sinkhorn_knopp', 'nt_xent_loss', 'infonce_loss', 'enqueue_', 'all_gather_with_grad',
     'argmax_correspondence', 'dense_infonce_loss', 'rotation_batch'

@@ -119,6 +119,28 @@ def pixcontrast_loss(q: Tensor, k: Tensor, mask: Tensor, tau: float = 0.3,
         return per_pixel.sum() / valid.sum().clamp(min=1)
 
 
+def _check_vectors(name: str, p: Tensor, z: Tensor) -> None:
+    if p.dim() != 2 or p.shape != z.shape:
+        raise ValueError(f'{name}: expected p and z of the same shape (N, C), got '
+                         f'{tuple(p.shape)} and {tuple(z.shape)}')
+
+
+def negative_cosine(p: Tensor, z: Tensor) -> Tensor:
+    """``−cos(p, z)`` averaged over the batch: SimSiam's ``D(p, z)`` (Chen & He,
+    arXiv 2011.10566, eq. 1), one direction; the caller stops gradients to ``z`` (eq. 3).
+
+    Args:
+        p: ``(N, C)`` predictions. z: ``(N, C)`` projections of the other view.
+
+    Returns:
+        Scalar float32 (float64 for float64 inputs), in [−1, 1].
+    """
+    _check_vectors('negative_cosine', p, z)
+    dtype = _compute_dtype(p, z)
+    with torch.autocast(p.device.type, enabled=False):
+        return -(_normalized(p, 1, dtype) * _normalized(z, 1, dtype)).sum(1).mean()
+
+
 def byol_loss(p: Tensor, z: Tensor) -> Tensor:
     """BYOL regression loss (Grill et al. arXiv 2006.07733, eq. 2), one direction.
 
@@ -132,10 +154,5 @@ def byol_loss(p: Tensor, z: Tensor) -> Tensor:
     Returns:
         Scalar float32 (float64 for float64 inputs), in [0, 4].
     """
-    if p.dim() != 2 or p.shape != z.shape:
-        raise ValueError(f'byol_loss: expected p and z of the same shape (N, C), got '
-                         f'{tuple(p.shape)} and {tuple(z.shape)}')
-    dtype = _compute_dtype(p, z)
-    with torch.autocast(p.device.type, enabled=False):
-        cos = (_normalized(p, 1, dtype) * _normalized(z, 1, dtype)).sum(1)
-        return 2 - 2 * cos.mean()
+    _check_vectors('byol_loss', p, z)
+    return 2 + 2 * negative_cosine(p, z)

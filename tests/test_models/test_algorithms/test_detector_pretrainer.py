@@ -100,8 +100,10 @@ def test_roi_pretext_draws_at_most_k_shared_boxes_per_image(tiny_cfg, build_mode
         build_model(tiny_cfg('configs/pixpro_fpn_rpn.py', roi_boxes_per_image=0))
 
 
-MODULES = ['backbone', 'neck', 'projectors', 'pixel_head', 'rpn_head', 'roi_head',
-           'roi_projector', 'roi_byol_head']
+# Module paths: detector parts at the top (mmdet's names), pretext-only modules under
+# pretexts.<name> (the former projectors, pixel_head, roi_projector, roi_byol_head).
+MODULES = ['backbone', 'neck', 'pretexts.pixel.projectors', 'pretexts.pixel.head', 'rpn_head',
+           'roi_head', 'pretexts.roi.projector', 'pretexts.roi.head']
 
 
 @pytest.mark.parametrize('name', MODULES)
@@ -112,7 +114,7 @@ def test_any_frozen_module_is_frozen_for_real(name, tiny_cfg, build_model, batch
     model.set_stage(0)
     model.stages[0]['frozen'] = (name, )
     model.set_stage(0)
-    module = getattr(model, name)
+    module = model.get_submodule(name)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     ow = build_optim_wrapper(model, dict(SGD, optimizer=dict(SGD['optimizer'],
                                                                weight_decay=0.1)))
@@ -120,14 +122,18 @@ def test_any_frozen_module_is_frozen_for_real(name, tiny_cfg, build_model, batch
         model.train_step(batch_of(boxes=BOXES), ow)
     assert not any(p.requires_grad for p in module.parameters())
     assert not any(m.training for m in module.modules())
-    changed = {k.split('.')[0] for k, v in model.state_dict().items()
-               if not torch.equal(v, before[k])}
+    changed = {m for k, v in model.state_dict().items() if not torch.equal(v, before[k])
+               for m in MODULES if k.startswith(m + '.')}
     assert name not in changed
     assert set(MODULES) - {name} <= changed  # the rest trains
-    if name in model.target.module:
-        for t, o in zip(model.target.module[name].state_dict().values(),
-                        module.state_dict().values()):
-            assert torch.equal(t, o)
+    try:
+        copy = model.target.module.get_submodule(name)
+    except AttributeError:
+        copy = None
+    if copy is not None:
+        online = module.state_dict()
+        for k, t in copy.state_dict().items():
+            assert torch.equal(t, online[k])
 
 
 def test_thawing_restores_the_modules_own_frozen_parameters(tiny_cfg, build_model):
@@ -187,7 +193,7 @@ def test_roi_pretext_keeps_the_shared_fcs_at_their_initial_scale(fix, tiny_cfg, 
 
 def test_fixing_the_scale_does_not_change_what_the_roi_loss_sees(tiny_cfg, build_model):
     model = build_model(tiny_cfg('configs/pixpro_fpn_rpn.py'))
-    head, projector = model.roi_head, model.roi_projector
+    head, projector = model.roi_head, model.pretexts.roi.projector
     feats = tuple(torch.randn(2, 16, s, s) for s in (16, 8, 4, 2, 1))
     boxes = [torch.tensor([[2., 2., 30., 30.], [10., 5., 50., 40.]])] * 2
     head.fix_scale_()  # records the reference norms

@@ -62,7 +62,7 @@ def test_level_weights_must_match_levels(tiny_cfg, build_model):
 def test_per_level_projectors_and_weights(tiny_cfg, build_model, batch_of):
     model = build_model(tiny_cfg('configs/pixpro_fpn.py', share_projector=False,
                                  level_weights=(1.0, 0.0, 0.5)))
-    assert len(model.projectors) == 3
+    assert len(model.pretexts.pixel.projectors) == 3
     losses = model.loss([torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64)],
                         batch_of()['data_samples'])
     assert losses['loss_pixel_l2'].item() == 0.0

@@ -134,10 +134,11 @@ def test_pixpro_loss_matches_authors_reference(tiny_cfg, build_model):
         return f.permute(0, 2, 3, 1).flatten(1, 2).numpy()
 
     with torch.no_grad():  # the shared encoder, run exactly as model.loss runs it
-        tgt = model.target.module
-        proj = [model.projectors[0](model.backbone(v)[-1]) for v in inputs]
-        g = [flat(model.pixel_head.ppm.transform(p)) for p in proj]
-        target = [flat(tgt['projectors'][0](tgt['backbone'](v)[-1])) for v in inputs]
+        tgt, pixel = model.target.module, model.pretexts.pixel
+        proj = [pixel.projectors[0](model.backbone(v)[-1]) for v in inputs]
+        g = [flat(pixel.head.ppm.transform(p)) for p in proj]
+        target = [flat(tgt['pretexts']['pixel']['projectors'][0](tgt['backbone'](v)[-1]))
+                  for v in inputs]
         hw = tuple(proj[0].shape[-2:])
         online = [flat(p) for p in proj]
     ref, num_pos, margin = reference_loss(online, g, target, raw, hw)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmssl_det.models.utils import byol_loss, pixcontrast_loss, pixpro_loss
+from mmssl_det.models.utils import byol_loss, negative_cosine, pixcontrast_loss, pixpro_loss
 
 DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 R = 1 / math.sqrt(2)
@@ -179,6 +179,19 @@ def test_byol_gradient_equals_minus_two_cos_gradient():
     p.grad = None
     (-2 * F.cosine_similarity(p, z, dim=1).mean()).backward()
     torch.testing.assert_close(grad, p.grad)
+
+
+# ---------------------------------------------------------------- SimSiam
+
+
+def test_negative_cosine_known_values():
+    """SimSiam's D(p, z) = −cos (arXiv 2011.10566, eq. 1): cos 0, 1, −1 → mean −0."""
+    p = torch.tensor([[1., 0.], [1., 1.], [1., 0.]])
+    z = torch.tensor([[0., 2.], [2., 2.], [-3., 0.]])
+    torch.testing.assert_close(negative_cosine(p, z), torch.tensor(-(0 + 1 - 1) / 3))
+    torch.testing.assert_close(negative_cosine(p[1:2], z[1:2]), torch.tensor(-1.))
+    with pytest.raises(ValueError, match='negative_cosine'):
+        negative_cosine(torch.randn(2, 4), torch.randn(3, 4))
 
 
 # ---------------------------------------------------------------- dtypes, errors

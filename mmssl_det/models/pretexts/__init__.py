@@ -1,0 +1,12 @@
+"""Pretext tasks of :class:`~mmssl_det.models.pretrainer.SelfSupervisedPretrainer`, one file
+each; a new pretext subclasses :class:`BasePretext` and registers itself in ``MODELS``."""
+from .base import BasePretext, PretextBatch
+from .instance import InstancePretext
+from .mocov2 import MoCoV2Pretext
+from .pixel import PixelPretext
+from .roi import RoIPretext
+from .rpn import RPNPretext
+from .simsiam import SimSiamPretext
+
+__all__ = ['BasePretext', 'PretextBatch', 'InstancePretext', 'MoCoV2Pretext', 'PixelPretext',
+           'RoIPretext', 'RPNPretext', 'SimSiamPretext']
