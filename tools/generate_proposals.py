@@ -29,10 +29,15 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
 import mmssl_det
+from mmssl_det.cli import UserError, run_tool
 from mmssl_det.datasets import IMG_EXTENSIONS, list_image_files
 from mmssl_det.proposals import PRESETS, SelectiveSearchProposals
 
 GENERATOR = 'SelectiveSearchProposals'
+
+
+class ProposalsError(UserError, ValueError):
+    """A bad input to proposal generation (stale cache, undecodable image, bad option)."""
 
 
 def list_images(img_dir: str) -> List[str]:
@@ -57,7 +62,7 @@ def prepare_work_dir(work_dir: str, params: dict) -> None:
     if meta.exists():
         old = json.loads(meta.read_text())
         if old != record:
-            raise ValueError(f'{work_dir} caches proposals made with {old["params"]}, not '
+            raise ProposalsError(f'{work_dir} caches proposals made with {old["params"]}, not '
                              f'{record["params"]}; delete {work_dir} or pass another --work-dir')
         return
     meta.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +84,7 @@ def _process(rel: str) -> int:
     path = os.path.join(_WORKER['img_dir'], rel)
     img = mmcv.imread(path)
     if img is None:
-        raise IOError(f'cannot decode image {path}; remove or re-encode it')
+        raise ProposalsError(f'cannot decode image {path}; remove or re-encode it')
     boxes, scores = _WORKER['generator'](img)
     out = part_path(_WORKER['work_dir'], rel)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -120,8 +125,11 @@ def generate_proposals(img_dir: str, out_file: str, params: dict,
         dict(images=..., computed=<images searched in this run>, boxes=...).
     """
     if workers < 1:
-        raise ValueError(f'--workers {workers} must be >= 1')
-    params = SelectiveSearchProposals(**params).params  # validates and normalises
+        raise ProposalsError(f'--workers {workers} must be >= 1')
+    try:
+        params = SelectiveSearchProposals(**params).params  # validates and normalises
+    except ValueError as e:
+        raise ProposalsError(f'selective search options: {e}') from e
     work_dir = work_dir or f'{out_file}.parts'
     rels = list_images(img_dir)
     prepare_work_dir(work_dir, params)
@@ -190,4 +198,4 @@ def main(argv: Optional[List[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

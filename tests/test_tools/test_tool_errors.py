@@ -114,3 +114,25 @@ def test_test_missing_inputs(tmp_path):
                'test_dataloader.dataset.ann_file=coco_trees.json',
                'test_dataloader.dataset.data_prefix.img=no_images/')
     assert f'image folder not found: {REPO}/tests/data/no_images/' in msg
+
+
+def test_generate_proposals_bad_inputs(tmp_path):
+    assert f'image folder {tmp_path}/none does not exist' in _run(
+        'tools/generate_proposals.py', tmp_path / 'none', tmp_path / 'p.json')
+    (tmp_path / 'imgs').mkdir()
+    (tmp_path / 'imgs' / 'broken.jpg').write_bytes(b'not a jpeg')
+    assert 'cannot decode image' in _run('tools/generate_proposals.py', tmp_path / 'imgs',
+                                         tmp_path / 'p.json', '--workers', '1')
+
+
+def test_show_proposals_image_not_in_the_proposals_file(tmp_path):
+    props = tmp_path / 'p.json'
+    props.write_text('{"images": [], "annotations": [], "categories": []}')
+    msg = _run('tools/analysis/show_proposals.py', REPO / 'tests/data/images/OSBS_029.jpg',
+               '--config', DEMO, '--proposals', props, '--out', tmp_path / 'x.png')
+    assert "no entry with file name 'OSBS_029.jpg'" in msg
+
+
+def test_show_correspondence_missing_image(tmp_path):
+    assert str(tmp_path / 'none.jpg') in _run('tools/analysis/show_correspondence.py',
+                                              tmp_path / 'none.jpg')

@@ -18,6 +18,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import ConnectionPatch, Rectangle  # noqa: E402
 
+from mmssl_det.cli import run_tool  # noqa: E402
 from mmssl_det.datasets.transforms import RandomFlipWithCoord, RandomResizedCropWithCoord  # noqa: E402,E501
 from mmssl_det.models.utils import feature_bin_centers, positive_pixel_mask  # noqa: E402
 
@@ -89,4 +90,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

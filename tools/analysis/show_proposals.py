@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import mmssl_det  # noqa: F401,E402
+from mmssl_det.cli import UserError, run_tool  # noqa: E402
 from mmssl_det.evaluation import predict_rpn_proposals  # noqa: E402
 from mmssl_det.export import build_detector, load_exported  # noqa: E402
 
@@ -33,7 +34,8 @@ def pseudo_boxes(proposals_file: str, image: str) -> np.ndarray:
     name = osp.basename(image)
     ids = [im['id'] for im in data['images'] if osp.basename(im['file_name']) == name]
     if not ids:
-        raise KeyError(f'{image}: no entry with file name {name!r} in {proposals_file}')
+        raise UserError(f'{image}: no entry with file name {name!r} in {proposals_file}; '
+                        f'generate proposals for its folder (tools/generate_proposals.py)')
     boxes = [a['bbox'] for a in data['annotations'] if a['image_id'] == ids[0]]
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
     return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1)
@@ -87,4 +89,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)
