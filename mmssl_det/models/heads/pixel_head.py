@@ -3,7 +3,8 @@ from typing import Optional, Sequence
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmssl_det.models.utils import pixcontrast_loss, pixpro_loss, positive_pixel_mask
+from mmssl_det.models.utils import (pixcontrast_loss, pixpro_loss, pixpro_loss_pairs,
+                                    positive_pixel_mask, positive_pixel_pairs)
 from mmssl_det.registry import MODELS
 
 
@@ -31,6 +32,12 @@ class PixelCorrespondenceHead(BaseModule):
         """Extra online-only mapping before scoring (PPM for PixPro); identity by default."""
         return x
 
+    def positive_mask(self, online: Sequence[Tensor], target: Sequence[Tensor],
+                      coords: Tensor) -> Tensor:
+        """``(N, La, Lb)`` positives of online view 0 against target view 1 (eq. 1)."""
+        return positive_pixel_mask(coords[:, 0], coords[:, 1], online[0].shape[-2:],
+                                   target[1].shape[-2:], self.pos_threshold)
+
     def loss(self, online: Sequence[Tensor], target: Sequence[Tensor],
              coords: Tensor) -> Tensor:
         """Args:
@@ -39,8 +46,7 @@ class PixelCorrespondenceHead(BaseModule):
             coords: ``(N, 2, 4)`` view boxes in normalised original-image coordinates.
         """
         # Eq. 1 is symmetric in the two views, so the (1, 0) mask is the (0, 1) one transposed.
-        mask = positive_pixel_mask(coords[:, 0], coords[:, 1], online[0].shape[-2:],
-                                   target[1].shape[-2:], self.pos_threshold)
+        mask = self.positive_mask(online, target, coords)
         total = self.pair_loss(self.online_transform(online[0]).flatten(2),
                                target[1].flatten(2), mask)
         total = total + self.pair_loss(self.online_transform(online[1]).flatten(2),
@@ -51,11 +57,33 @@ class PixelCorrespondenceHead(BaseModule):
 @MODELS.register_module()
 class PixProHead(PixelCorrespondenceHead):
     """PixPro loss (arXiv 2011.10043, eq. 5): PPM on the online branch, then
-    −cos(y_i, x'_j) averaged over positive pairs, symmetrised."""
+    −cos(y_i, x'_j) averaged over positive pairs, symmetrised.
 
-    def __init__(self, ppm: dict = dict(type='PixelPropagationModule'), **kwargs) -> None:
+    ``sparse=True`` (default) computes the same loss from the positive pairs: the PPM output
+    only at the bins that have a positive (an ``R × L`` similarity instead of ``L × L``) and
+    the cosine only for the ``P`` positive pairs instead of all ``La × Lb``
+    (:func:`positive_pixel_pairs`, :func:`pixpro_loss_pairs`). Finding the pairs waits for
+    the device once per direction and level on a GPU; ``sparse=False`` is the sync-free
+    dense form (docs/benchmarks.md compares them).
+    """
+
+    def __init__(self, ppm: dict = dict(type='PixelPropagationModule'), sparse: bool = True,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.ppm = MODELS.build(ppm)
+        self.sparse = sparse
+
+    def loss(self, online: Sequence[Tensor], target: Sequence[Tensor],
+             coords: Tensor) -> Tensor:
+        if not self.sparse:
+            return super().loss(online, target, coords)
+        mask = self.positive_mask(online, target, coords)
+        total = 0
+        for a, b, pair_mask in ((0, 1, mask), (1, 0, mask.transpose(1, 2))):
+            rows, pairs = positive_pixel_pairs(pair_mask)
+            y = self.ppm(online[a], rows=rows)
+            total = total + pixpro_loss_pairs(y, target[b].flatten(2), pairs)
+        return self.loss_weight * total
 
     def online_transform(self, x: Tensor) -> Tensor:
         return self.ppm(x)

@@ -1,3 +1,5 @@
+from typing import Optional
+
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
@@ -19,7 +21,8 @@ class PixelPropagationModule(BaseModule):
     out. It bounds every propagated term by ``s_ij``, so the output scale does not follow
     ``g``'s weights (docs/pixpro_fidelity.md). ``False`` gives eq. 4 as printed.
 
-    Input/Output: ``(N, C, H, W)``.
+    Input/Output: ``(N, C, H, W)``; with ``rows`` ``(N, R)`` (pixel indices into the
+    flattened map) only those outputs, ``(N, C, R)`` (see :func:`pixel_propagation`).
     """
 
     def __init__(self, channels: int = 256, num_layers: int = 1, gamma: float = 2.0,
@@ -39,10 +42,10 @@ class PixelPropagationModule(BaseModule):
                 nn.Conv2d(channels, channels, 1, bias=False), nn.BatchNorm2d(channels),
                 nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 1))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, rows: Optional[Tensor] = None) -> Tensor:
         n, c, h, w = x.shape
-        gx = self.transform(x)
+        gx = self.transform(x)  # every pixel: each y_i sums over all j
         if self.normalize_value:
             gx = F.normalize(gx, dim=1)
-        y = pixel_propagation(x.flatten(2), gx.flatten(2), self.gamma)
-        return y.view(n, -1, h, w)
+        y = pixel_propagation(x.flatten(2), gx.flatten(2), self.gamma, rows=rows)
+        return y if rows is not None else y.view(n, -1, h, w)

@@ -132,3 +132,34 @@ def positive_pixel_mask(coords_a: Tensor, coords_b: Tensor, size_a: Sequence[int
     if threshold <= 0:
         raise ValueError(f'positive_pixel_mask: threshold must be > 0, got {threshold}')
     return pairwise_center_distance(coords_a, coords_b, size_a, size_b) < threshold
+
+
+def positive_pixel_pairs(mask: Tensor) -> Tuple[Tensor, Tensor]:
+    """The positive pairs of a :func:`positive_pixel_mask` as index lists, for the sparse
+    PixPro loss (arXiv 2011.10043, eq. 4-5 need ``y_i`` only where bin ``i`` has a positive).
+
+    At a threshold of 0.7 bin diagonals each bin has a handful of positives out of ``Lb``, so
+    the loss gathers the ``P`` pairs instead of scoring all ``La × Lb`` of them. Finding them
+    reads their number (``nonzero``), which waits for the device on a GPU.
+
+    Args:
+        mask: ``(N, La, Lb)`` positive pairs (bool or 0/1).
+
+    Returns:
+        ``rows`` ``(N, R)`` long: per image, the bins of view a with at least one positive,
+        ascending, padded with 0 to the largest count ``R``; and ``pairs`` ``(P, 3)`` long:
+        ``(image, slot in rows, bin of view b)`` for every positive, in ``mask.nonzero()``
+        order.
+    """
+    if mask.dim() != 3:
+        raise ValueError(f'positive_pixel_pairs: mask must be (N, La, Lb), '
+                         f'got shape {tuple(mask.shape)}')
+    mask = mask.bool()
+    needed = mask.any(2)  # (N, La)
+    slot = needed.cumsum(1) - 1  # position of each needed bin among its image's
+    num_rows = int(slot[:, -1].max()) + 1 if needed.numel() else 0
+    rows = torch.zeros(mask.shape[0], max(num_rows, 0), dtype=torch.long, device=mask.device)
+    image, bin_a = needed.nonzero(as_tuple=True)
+    rows[image, slot[image, bin_a]] = bin_a
+    image, bin_a, bin_b = mask.nonzero(as_tuple=True)
+    return rows, torch.stack((image, slot[image, bin_a], bin_b), dim=1)

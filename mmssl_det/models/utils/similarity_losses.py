@@ -69,6 +69,40 @@ def pixpro_loss(y: Tensor, x_target: Tensor, mask: Tensor) -> Tensor:
     return -2 * per_image.mean()
 
 
+def pixpro_loss_pairs(y: Tensor, x_target: Tensor, pairs: Tensor) -> Tensor:
+    """:func:`pixpro_loss` over a list of positive pairs instead of a dense mask
+    (arXiv 2011.10043, Sec. 3.2, eq. 5): the same per-image mean of ``cos(y_i, x'_j)``
+    over positives (sum / (num_pos + 1e-6)), times −2, averaged over the ``N`` images, but
+    only the ``P`` positive similarities are computed instead of ``La × Lb``.
+
+    Args:
+        y: ``(N, C, R)`` online features after pixel propagation, e.g. only at the rows of
+            :func:`positive_pixel_pairs` (``pixel_propagation(..., rows=rows)``).
+        x_target: ``(N, C, Lb)`` target (momentum) features of view b.
+        pairs: ``(P, 3)`` long ``(image, column of y, column of x_target)``, one per positive.
+
+    Returns:
+        Scalar float32 (float64 for float64 inputs), in [−2, 2]; equal to :func:`pixpro_loss`
+        with the mask the pairs came from.
+    """
+    if y.dim() != 3 or x_target.dim() != 3 or y.shape[:2] != x_target.shape[:2]:
+        raise ValueError(f'pixpro_loss_pairs: expected features (N, C, R) and (N, C, Lb) with '
+                         f'the same N and C, got {tuple(y.shape)} and {tuple(x_target.shape)}')
+    if pairs.dim() != 2 or pairs.shape[1] != 3:
+        raise ValueError(f'pixpro_loss_pairs: pairs must be (P, 3) (image, i, j), '
+                         f'got {tuple(pairs.shape)}')
+    dtype = _compute_dtype(y, x_target)
+    image, i, j = pairs.unbind(1)
+    with torch.autocast(y.device.type, enabled=False):
+        # (N, L, C) layouts so that each gathered pair is one contiguous channel vector.
+        y_n = _normalized(y, 1, dtype).transpose(1, 2)
+        t_n = _normalized(x_target, 1, dtype).transpose(1, 2)
+        cos = (y_n[image, i] * t_n[image, j]).sum(1)  # (P,)
+        total = cos.new_zeros(y.shape[0]).index_add(0, image, cos)
+        count = torch.bincount(image, minlength=y.shape[0]).to(dtype)
+        return -2 * (total / (count + 1e-6)).mean()
+
+
 def pixcontrast_loss(q: Tensor, k: Tensor, mask: Tensor, tau: float = 0.3,
                      negatives: Optional[Tensor] = None) -> Tensor:
     """PixContrast: pixel InfoNCE with several positives (arXiv 2011.10043, Sec. 3.1, eq. 2).
