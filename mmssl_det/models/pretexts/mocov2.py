@@ -1,4 +1,4 @@
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +25,9 @@ class MoCoV2Pretext(BasePretext):
     (Sec. 3.3) is replaced by SyncBN (``sync_bn`` in the runtime config); on one process the
     target's BN sees only view 1.
 
+    Subclasses reuse the branch (:meth:`global_loss`) and the queues (:meth:`add_queue`,
+    :meth:`contrast`, :meth:`enqueue`), e.g. :class:`DenseCLPretext`.
+
     Args:
         projector: vector ``ProjectionMLP`` with ``with_avg_pool=True`` and ``norm_cfg=None``.
         queue_size: K (65536). temperature: τ (0.2). level: the encoder level read.
@@ -36,23 +39,52 @@ class MoCoV2Pretext(BasePretext):
     def __init__(self, projector: dict, queue_size: int = 65536, temperature: float = 0.2,
                  level: int = -1, from_backbone: bool = False, init_cfg=None) -> None:
         super().__init__((level, ), from_backbone, init_cfg)
+        if int(queue_size) != queue_size or queue_size < 1:
+            raise ValueError(f'{type(self).__name__}: queue_size must be a positive int (K, '
+                             f'65536 in MoCo v2), got {queue_size}')
+        if not temperature > 0:
+            raise ValueError(f'{type(self).__name__}: temperature must be > 0 (τ, 0.2 in '
+                             f'MoCo v2), got {temperature}')
+        self.global_level = level
+        self.queue_size = int(queue_size)
         self.projector = MODELS.build(projector)
         self.temperature = temperature
-        dim = projector['out_channels']
-        # MoCo initialises the queue with random unit keys.
-        self.register_buffer('queue', F.normalize(torch.randn(queue_size, dim), dim=1))
-        self.register_buffer('queue_ptr', torch.zeros((), dtype=torch.long))
+        self.add_queue('queue', projector['out_channels'])
+
+    def add_queue(self, name: str, dim: int, num: Optional[int] = None) -> None:
+        """Buffers ``name`` (``(K, dim)``, or ``num`` queues ``(num, K, dim)``) and
+        ``name_ptr``; MoCo initialises a queue with random unit keys."""
+        shape = (self.queue_size, dim) if num is None else (num, self.queue_size, dim)
+        self.register_buffer(name, F.normalize(torch.randn(shape), dim=-1))
+        self.register_buffer(f'{name}_ptr', torch.zeros(() if num is None else (num, ),
+                                                        dtype=torch.long))
+
+    def contrast(self, q: Tensor, k: Tensor, queue: Tensor, ptr: Tensor) -> Tensor:
+        """InfoNCE of the queries ``q`` against their keys ``k`` and ``queue`` (eq. 1), then
+        :meth:`enqueue` of ``k``."""
+        loss = infonce_loss(q, k, queue.clone().detach(), tau=self.temperature)
+        self.enqueue(queue, ptr, k)
+        return loss
+
+    @staticmethod
+    @torch.no_grad()
+    def enqueue(queue: Tensor, ptr: Tensor, keys: Tensor) -> None:
+        """The ``keys`` of every rank replace the oldest rows of ``queue``; ``ptr`` advances.
+        Both are written in place, so they may be views of a stacked buffer (one queue per
+        level)."""
+        ptr.fill_(enqueue_(queue, torch.cat(all_gather(keys)), int(ptr)))
+
+    def global_loss(self, batch: PretextBatch, target: Dict[str, nn.Module]) -> Tensor:
+        """MoCo v2's loss on the pooled :attr:`global_level`, updating :attr:`queue`."""
+        level = self.global_level
+        q = self.projector(self.features(batch)[0][level])
+        with torch.no_grad():
+            k = F.normalize(target['projector'](self.features(batch, target=True)[1][level]),
+                            dim=1)
+        return self.contrast(q, k, self.queue, self.queue_ptr)
 
     def target_modules(self) -> Dict[str, nn.Module]:
         return dict(projector=self.projector)
 
     def loss(self, batch: PretextBatch, target: Dict[str, nn.Module]) -> Dict[str, Tensor]:
-        level = self.levels[0]
-        q = self.projector(self.features(batch)[0][level])
-        with torch.no_grad():
-            k = F.normalize(target['projector'](self.features(batch, target=True)[1][level]),
-                            dim=1)
-        loss = infonce_loss(q, k, self.queue.clone().detach(), tau=self.temperature)
-        keys = torch.cat(all_gather(k))  # every rank enqueues the global batch
-        self.queue_ptr.fill_(enqueue_(self.queue, keys, int(self.queue_ptr)))
-        return {'': loss}
+        return {'': self.global_loss(batch, target)}

@@ -1,6 +1,6 @@
 """The rotation pretext batch of RotNet (Gidaris et al., "Unsupervised Representation
 Learning by Predicting Image Rotations", arXiv 1803.07728, Sec. 2.2)."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -34,5 +34,13 @@ def rotation_batch(images: Tensor) -> Tuple[Tensor, Tensor]:
                          f'keep the shape, got (N, C, H, W) = {tuple(images.shape)}; crop or '
                          f'resize the views to a square')
     rotated = torch.stack([torch.rot90(images, r, dims=(-2, -1)) for r in range(4)], 1)
-    labels = torch.arange(4, device=images.device).repeat(images.shape[0])
-    return rotated.flatten(0, 1), labels
+    return rotated.flatten(0, 1), rotation_labels(images.shape[0], images.device)
+
+
+def rotation_labels(num_images: int, device: Optional[torch.device] = None) -> Tensor:
+    """The labels of :func:`rotation_batch`'s image-major layout: ``(4N,)`` int64,
+    ``labels[4n + r] = r`` (the rotation by ``r``·90°), e.g. ``[0, 1, 2, 3, 0, 1, 2, 3]``
+    for ``N = 2``."""
+    if num_images < 0:
+        raise ValueError(f'rotation_labels: num_images must be >= 0, got {num_images}')
+    return torch.arange(4, device=device).repeat(num_images)
