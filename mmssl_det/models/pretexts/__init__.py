@@ -7,6 +7,7 @@ from .pixel import PixelPretext
 from .roi import RoIPretext
 from .rpn import RPNPretext
 from .simsiam import SimSiamPretext
+from .swav import SwAVPretext
 
 __all__ = ['BasePretext', 'PretextBatch', 'InstancePretext', 'MoCoV2Pretext', 'PixelPretext',
-           'RoIPretext', 'RPNPretext', 'SimSiamPretext']
+           'RoIPretext', 'RPNPretext', 'SimSiamPretext', 'SwAVPretext']

@@ -11,6 +11,7 @@ from .scale import layer_norm, renormalize_relu_chain_
 from .similarity_losses import (byol_loss, negative_cosine, pixcontrast_loss, pixpro_loss,
                                 pixpro_loss_pairs)
 from .sinkhorn import sinkhorn_knopp
+from .swapped_prediction import swapped_prediction_loss
 
 __all__ = [
     'feature_bin_centers', 'bin_diagonal', 'pairwise_center_distance', 'positive_pixel_mask',
@@ -18,5 +19,6 @@ __all__ = [
     'pixel_propagation', 'pixpro_loss', 'pixcontrast_loss', 'byol_loss', 'negative_cosine', 'layer_norm',
     'renormalize_relu_chain_',
     'sinkhorn_knopp', 'nt_xent_loss', 'infonce_loss', 'enqueue_', 'all_gather_with_grad',
-    'argmax_correspondence', 'dense_infonce_loss', 'rotation_batch'
+    'argmax_correspondence', 'dense_infonce_loss', 'rotation_batch',
+    'swapped_prediction_loss'
 ]
