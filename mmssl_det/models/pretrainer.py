@@ -13,8 +13,8 @@ DETECTOR_PARTS = ('rpn_head', 'roi_head')
 FIELD_HINTS = {
     'coords': 'the pipeline must record each view\'s box (MultiView with *WithCoord crops, '
               'then PackMultiViewInputs)',
-    'boxes': 'give the dataset a proposals_file (tools/generate_proposals.py)',
-    'box_ids': 'give the dataset a proposals_file (tools/generate_proposals.py)',
+    'pseudo_instances': 'give the dataset a proposals_file (tools/generate_proposals.py)',
+    'shared_boxes': 'give the dataset a proposals_file (tools/generate_proposals.py)',
 }
 
 
@@ -216,6 +216,9 @@ class SelfSupervisedPretrainer(BaseSelfSupervisor):
                  if getattr(self, part) is not None}
         for p in self.pretexts.values():
             p.before_step(parts)
+        for p in active:  # a pretext may encode other images, e.g. RotNet its view's rotations
+            if hasattr(p, 'encoder_inputs'):
+                inputs = p.encoder_inputs(inputs)
         with_backbone = self.neck is not None and any(p.from_backbone for p in active)
         online, target = self.encode_views(
             inputs, with_target=any(p.needs_target for p in active),

@@ -6,7 +6,7 @@ from .dense_correspondence import argmax_correspondence, dense_infonce_loss
 from .distributed import all_gather_with_grad
 from .propagation import pixel_propagation
 from .queue import enqueue_
-from .rotation import rotation_batch
+from .rotation import rotation_batch, rotation_labels
 from .scale import layer_norm, renormalize_relu_chain_
 from .similarity_losses import (byol_loss, negative_cosine, pixcontrast_loss, pixpro_loss,
                                 pixpro_loss_pairs)
@@ -19,6 +19,6 @@ __all__ = [
     'pixel_propagation', 'pixpro_loss', 'pixcontrast_loss', 'byol_loss', 'negative_cosine', 'layer_norm',
     'renormalize_relu_chain_',
     'sinkhorn_knopp', 'nt_xent_loss', 'infonce_loss', 'enqueue_', 'all_gather_with_grad',
-    'argmax_correspondence', 'dense_infonce_loss', 'rotation_batch',
+    'argmax_correspondence', 'dense_infonce_loss', 'rotation_batch', 'rotation_labels',
     'swapped_prediction_loss'
 ]
