@@ -13,4 +13,5 @@ from .simsiam import SimSiamPretext
 from .swav import SwAVPretext
 
 __all__ = ['BasePretext', 'PretextBatch', 'InstancePretext', 'MoCoV2Pretext', 'PixelPretext',
-           'RoIPretext', 'RPNPretext', 'SimSiamPretext', 'SwAVPretext']
+           'RoIPretext', 'RPNPretext', 'SimSiamPretext', 'SwAVPretext',
+           'DenseCLPretext', 'RotationPretext', 'SimCLRPretext']
