@@ -13,8 +13,8 @@ DETECTOR_PARTS = ('rpn_head', 'roi_head')
 FIELD_HINTS = {
     'coords': 'the pipeline must record each view\'s box (MultiView with *WithCoord crops, '
               'then PackMultiViewInputs)',
-    'boxes': 'give the dataset a proposals_file (tools/generate_proposals.py)',
-    'box_ids': 'give the dataset a proposals_file (tools/generate_proposals.py)',
+    'pseudo_instances': 'give the dataset a proposals_file (tools/generate_proposals.py)',
+    'shared_boxes': 'give the dataset a proposals_file (tools/generate_proposals.py)',
 }
 
 

@@ -5,6 +5,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 
@@ -14,8 +15,10 @@ class PretextBatch:
 
     Attributes:
         inputs: V views ``(N, 3, H_v, W_v)`` (normalised by the data preprocessor).
-        data_samples: N samples; their fields (``coords``, ``boxes``, ``box_ids`` …) are
-            what a pretext lists in :attr:`BasePretext.fields`.
+        data_samples: the N :class:`~mmssl_det.structures.MultiViewDataSample` of a
+            :class:`~mmssl_det.structures.MultiViewSampleList`; their fields (``coords``,
+            ``pseudo_instances``, ``shared_boxes``) are what a pretext lists in
+            :attr:`BasePretext.fields`.
         online: per view, the online encoder's maps ``(N, C_l, H_l, W_l)`` (backbone
             [+ neck] outputs, level ``l``).
         target: per view, the EMA target encoder's maps; empty when no active pretext needs
@@ -35,9 +38,21 @@ class PretextBatch:
     backbone_target: Optional[List[tuple]] = None
 
     def coords(self) -> Tensor:
-        """``(N, V, 4)`` view boxes in normalised original-image coordinates."""
-        return torch.stack([s.coords for s in self.data_samples]).to(
-            device=self.inputs[0].device, dtype=torch.float32)
+        """``(N, V, 4)`` float32 view boxes in normalised original-image coordinates, as
+        ``MultiViewDataPreprocessor`` stacked them (stacked here for samples that did not
+        pass through it, e.g. a direct ``model.loss`` call)."""
+        coords = getattr(self.data_samples, 'coords', None)
+        if coords is None:
+            coords = torch.stack([s.coords for s in self.data_samples])
+        return coords.to(device=self.inputs[0].device, dtype=torch.float32)
+
+    def instances(self, v: int) -> List[InstanceData]:
+        """View ``v``'s pseudo boxes of every image (mmdet's ``batch_gt_instances``)."""
+        return [s.pseudo_instances[v] for s in self.data_samples]
+
+    def img_metas(self, v: int) -> List[dict]:
+        """View ``v``'s image metas of every image (mmdet's ``batch_img_metas``)."""
+        return [s.view_meta(v) for s in self.data_samples]
 
 
 class BasePretext(BaseModule):
@@ -46,7 +61,8 @@ class BasePretext(BaseModule):
     A subclass declares what it reads, so the pretrainer can check a config before training:
 
     - ``num_views``: the number of views it compares;
-    - ``fields``: data-sample fields it reads (``coords``, ``boxes``, ``box_ids``);
+    - ``fields``: data-sample fields it reads (``coords``, ``pseudo_instances``,
+      ``shared_boxes``);
     - ``parts``: detector parts of the pretrainer it runs (``rpn_head``, ``roi_head``) —
       they stay the pretrainer's, so the export finds them under mmdet's names;
     - ``needs_target`` / ``target_parts`` / :meth:`target_modules`: whether it reads the

@@ -1,4 +1,4 @@
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
 from torch import Tensor, nn
@@ -22,7 +22,7 @@ class RoIPretext(BasePretext):
             uses 4. None uses every shared box (cost grows with it).
     """
 
-    fields = ('boxes', 'box_ids')
+    fields = ('pseudo_instances', 'shared_boxes')
     parts = ('roi_head', )
     target_parts = ('roi_head', )
     needs_target = True
@@ -45,17 +45,17 @@ class RoIPretext(BasePretext):
         if any(p.requires_grad for p in roi_head.parameters()):  # not frozen
             roi_head.fix_scale_()  # undo last step's growth along the scale-blind axis
 
-    def _shared_boxes(self, batch: PretextBatch):
-        """Per view, per image: the boxes present in both views, in the same order."""
+    def _shared_boxes(self, batch: PretextBatch) -> List[List[Tensor]]:
+        """Per view (0, 1), per image: the ``(M_i, 4)`` boxes present in both views, in the
+        same order (the pairs the packing found from the pipeline's box ids)."""
         boxes = [[], []]
         for s in batch.data_samples:
-            i0, i1 = (s.box_ids[0][:, None] == s.box_ids[1][None, :]).nonzero(as_tuple=True)
+            pairs = s.shared_boxes[(0, 1)]
             k = self.boxes_per_image
-            if k is not None and len(i0) > k:
-                pick = torch.randperm(len(i0), device=i0.device)[:k]
-                i0, i1 = i0[pick], i1[pick]
-            boxes[0].append(s.boxes[0][i0].float())
-            boxes[1].append(s.boxes[1][i1].float())
+            if k is not None and len(pairs) > k:
+                pairs = pairs[torch.randperm(len(pairs), device=pairs.device)[:k]]
+            for v in (0, 1):
+                boxes[v].append(s.pseudo_instances[v].bboxes.tensor[pairs[:, v]].float())
         return boxes
 
     def loss(self, batch: PretextBatch, target: Dict[str, nn.Module]) -> Dict[str, Tensor]:
@@ -64,8 +64,6 @@ class RoIPretext(BasePretext):
         # BatchNorm1d cannot normalise a single sample.
         if sum(len(b) for b in boxes[0]) < 2:
             return {'': batch.online[0][0].new_zeros(())}
-        device = batch.online[0][0].device
-        boxes = [[b.to(device) for b in view] for view in boxes]
         roi_head = batch.parts['roi_head']
         online = [self.projector(roi_head(batch.online[v], boxes[v])) for v in (0, 1)]
         with torch.no_grad():

@@ -1,8 +1,5 @@
 from typing import Dict, Tuple
 
-import torch
-from mmdet.structures import DetDataSample
-from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmssl_det.registry import MODELS
@@ -15,14 +12,15 @@ class RPNPretext(BasePretext):
     ``rpn_head`` — mmdet's own ``RPNHead``, same anchors/layout as the downstream detector —
     is trained on every view's pseudo boxes with its standard objectness (sigmoid CE) and
     box-regression losses, AlignDet's recipe (arXiv 2307.11077, Sec. 3.2), averaged over the
-    views. It reads every encoder level the RPN head is given (the FPN's P2-P6) and needs no
+    views. Each view's pseudo boxes and image metas come packed (``PackMultiViewInputs``,
+    ``MultiViewDataPreprocessor``) in the form ``RPNHead.loss_by_feat`` takes. It reads every encoder level the RPN head is given (the FPN's P2-P6) and needs no
     target. Logged as ``loss_<name>_cls`` / ``loss_<name>_bbox``.
 
     Args:
         loss_weight: factor on both losses.
     """
 
-    fields = ('boxes', )
+    fields = ('pseudo_instances', )
     parts = ('rpn_head', )
 
     def __init__(self, loss_weight: float = 1.0, init_cfg=None) -> None:
@@ -35,17 +33,10 @@ class RPNPretext(BasePretext):
     def loss(self, batch: PretextBatch, target=None) -> Dict[str, Tensor]:
         rpn_head: nn.Module = batch.parts['rpn_head']
         totals: Dict[str, Tensor] = {}
-        for v, (feats, img) in enumerate(zip(batch.online, batch.inputs)):
-            shape = tuple(img.shape[-2:])
-            samples = []
-            for s in batch.data_samples:
-                sample = DetDataSample(metainfo=dict(img_shape=shape, pad_shape=shape,
-                                                     batch_input_shape=shape))
-                boxes = s.boxes[v].to(img.device, torch.float32)
-                sample.gt_instances = InstanceData(
-                    bboxes=boxes, labels=boxes.new_zeros(len(boxes), dtype=torch.long))
-                samples.append(sample)
-            for name, value in rpn_head.loss(feats, samples).items():
+        for v, feats in enumerate(batch.online):
+            losses = rpn_head.loss_by_feat(*rpn_head(feats), batch.instances(v),
+                                           batch.img_metas(v))
+            for name, value in losses.items():
                 value = sum(value) if isinstance(value, (list, tuple)) else value
                 suffix = name[len('loss_rpn_'):] if name.startswith('loss_rpn_') else name
                 totals[suffix] = totals.get(suffix, 0) + \

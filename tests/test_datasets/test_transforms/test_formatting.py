@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 import torch
+from mmdet.structures.bbox import HorizontalBoxes
+from mmengine.structures import InstanceData
 
 from mmssl_det.datasets.transforms.formatting import PackMultiViewInputs
 from mmssl_det.structures import MultiViewDataSample
@@ -35,20 +37,40 @@ def test_pack_views_coords_boxes_and_meta():
     torch.testing.assert_close(sample.coords, torch.tensor([[0.1, 0.2, 0.5, 0.6],
                                                             [0.9, 0.0, 0.3, 0.4]]))
     assert sample.coords.dtype == torch.float32
-    torch.testing.assert_close(sample.boxes[0], torch.tensor([[0., 0., 2., 3.],
-                                                              [1., 1., 5., 6.]]))
-    assert sample.boxes[1].shape == (0, 4)
-    assert sample.box_ids[0].tolist() == [4, 9] and sample.box_ids[1].dtype == torch.long
+    first, second = sample.pseudo_instances
+    assert isinstance(first, InstanceData) and isinstance(first.bboxes, HorizontalBoxes)
+    torch.testing.assert_close(first.bboxes.tensor, torch.tensor([[0., 0., 2., 3.],
+                                                                  [1., 1., 5., 6.]]))
+    assert first.ids.tolist() == [4, 9] and first.labels.tolist() == [0, 0]
+    assert first.labels.dtype == first.ids.dtype == torch.long
+    assert len(second) == 0 and second.bboxes.tensor.shape == (0, 4)
+    assert sample.shared_boxes[(0, 1)].shape == (0, 2)
     assert sample.metainfo == dict(img_path='images/a.jpg', ori_shape=(40, 50),
                                    img_shape=(6, 5), view_shapes=[(6, 5), (4, 4)])
+
+
+def test_pack_pairs_the_boxes_views_share_by_id():
+    results = multi_view_results()
+    results['img'].append(results['img'][0])
+    results['view_coords'].append(results['view_coords'][0])
+    results['view_boxes'] = [np.arange(12, dtype=np.float32).reshape(3, 4),
+                             np.arange(8, dtype=np.float32).reshape(2, 4),
+                             np.zeros((2, 4), np.float32)]
+    results['view_box_ids'] = [np.array([4, 9, 2]), np.array([2, 4]), np.array([9, 7])]
+    pairs = PackMultiViewInputs()(results)['data_samples'].shared_boxes
+    assert set(pairs) == {(0, 1), (0, 2), (1, 2)}
+    assert pairs[(0, 1)].tolist() == [[0, 1], [2, 0]]  # ids 4 and 2, in view 0's order
+    assert pairs[(0, 2)].tolist() == [[1, 0]]          # id 9
+    assert pairs[(1, 2)].tolist() == []
 
 
 def test_pack_without_boxes_and_with_missing_meta_keys():
     results = multi_view_results(with_boxes=False)
     del results['img_path']
     sample = PackMultiViewInputs(meta_keys=('img_path', 'ori_shape'))(results)['data_samples']
-    assert 'boxes' not in sample and 'box_ids' not in sample and 'coords' in sample
-    assert sample.metainfo == dict(ori_shape=(40, 50))
+    assert 'pseudo_instances' not in sample and 'shared_boxes' not in sample
+    assert 'coords' in sample
+    assert sample.metainfo == dict(ori_shape=(40, 50), view_shapes=[(6, 5), (4, 4)])
 
 
 def test_pack_needs_multi_view_output():
@@ -64,27 +86,43 @@ def test_pack_rejects_single_channel_views_with_the_fix():
         PackMultiViewInputs()(results)
 
 
+def _instances(k):
+    return InstanceData(bboxes=HorizontalBoxes(torch.rand(k, 4)),
+                        labels=torch.zeros(k, dtype=torch.long), ids=torch.arange(k))
+
+
 def test_data_sample_fields_are_typed_and_survive_to_and_clone():
     sample = MultiViewDataSample(metainfo=dict(img_shape=(4, 4)))
     sample.coords = torch.zeros(2, 4)
-    sample.boxes = [torch.zeros(3, 4), torch.zeros(0, 4)]
-    sample.box_ids = [torch.arange(3), torch.zeros(0, dtype=torch.long)]
-    assert 'coords' in sample and 'boxes' in sample and 'box_ids' in sample
+    sample.pseudo_instances = [_instances(3), _instances(0)]
+    assert 'coords' in sample and 'pseudo_instances' in sample
     for copy in (sample.to('cpu'), sample.clone()):
         assert torch.equal(copy.coords, sample.coords)
-        assert [len(b) for b in copy.boxes] == [3, 0]
+        assert [len(b) for b in copy.pseudo_instances] == [3, 0]
         assert copy.img_shape == (4, 4)
-    del sample.boxes
-    assert 'boxes' not in sample
+    # .to reaches into the per-view list (BaseDataElement.to skips lists).
+    assert sample.to('cpu').pseudo_instances[0] is not sample.pseudo_instances[0]
+    del sample.pseudo_instances
+    assert 'pseudo_instances' not in sample
+
+
+def test_view_meta_needs_the_preprocessor_then_gives_mmdet_img_metas():
+    sample = MultiViewDataSample(metainfo=dict(view_shapes=[(6, 5), (4, 4)]))
+    with pytest.raises(ValueError, match='MultiViewDataPreprocessor'):
+        sample.view_meta(0)
+    sample.set_metainfo(dict(batch_input_shapes=[(8, 8), (4, 4)]))
+    assert sample.view_meta(0) == dict(img_shape=(6, 5), pad_shape=(8, 8),
+                                       batch_input_shape=(8, 8))
 
 
 @pytest.mark.parametrize('field, value, error', [
     ('coords', torch.zeros(2, 3), ValueError),
     ('coords', np.zeros((2, 4)), ValueError),
-    ('boxes', torch.zeros(2, 4), TypeError),
-    ('boxes', [torch.zeros(2, 5)], ValueError),
-    ('box_ids', [torch.zeros(2, 1, dtype=torch.long)], ValueError),
-    ('box_ids', [torch.zeros(2)], ValueError)])
+    ('pseudo_instances', _instances(2), TypeError),
+    ('pseudo_instances', [InstanceData(bboxes=torch.zeros(2, 4), ids=torch.arange(2))],
+     ValueError),
+    ('pseudo_instances', [InstanceData(bboxes=HorizontalBoxes(torch.zeros(2, 4)),
+                                       ids=torch.zeros(2))], ValueError)])
 def test_data_sample_rejects_malformed_fields(field, value, error):
-    with pytest.raises(error):
+    with pytest.raises(error, match=field):
         setattr(MultiViewDataSample(), field, value)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.runner import set_random_seed
@@ -76,13 +77,19 @@ def test_two_pixpro_views_with_coords_and_boxes():
     assert data_sample.ori_shape == (400, 400)
     assert data_sample.view_shapes == [(SIZE, SIZE), (SIZE, SIZE)]
     assert data_sample.img_path.endswith('OSBS_029.jpg')
-    assert len(data_sample.boxes) == len(data_sample.box_ids) == 2
+    assert len(data_sample.pseudo_instances) == 2
     n_boxes = len(tree_boxes())
-    for boxes, ids in zip(data_sample.boxes, data_sample.box_ids):
+    for inst in data_sample.pseudo_instances:
+        assert isinstance(inst.bboxes, HorizontalBoxes)
+        boxes, ids = inst.bboxes.tensor, inst.ids
         assert boxes.dtype == torch.float32 and ids.dtype == torch.long
         assert len(boxes) == len(ids) > 0
         assert ((ids >= 100) & (ids < 100 + n_boxes)).all()
         assert ((boxes >= 0) & (boxes <= SIZE)).all()
+    i, j = data_sample.shared_boxes[(0, 1)].T
+    first, second = data_sample.pseudo_instances
+    assert len(i) > 0 and torch.equal(first.ids[i], second.ids[j])
+    assert set(first.ids[i].tolist()) == set(first.ids.tolist()) & set(second.ids.tolist())
 
 
 @pytest.mark.parametrize('seed', range(6))
@@ -128,8 +135,8 @@ def test_without_pseudo_boxes_the_box_fields_are_absent():
     results = pipeline.transforms[1](pipeline.transforms[0](sample(with_boxes=False)))
     assert 'view_boxes' not in results and 'view_box_ids' not in results
     data_sample = pipeline.transforms[2](results)['data_samples']
-    assert 'coords' in data_sample and 'boxes' not in data_sample
-    assert 'box_ids' not in data_sample
+    assert 'coords' in data_sample and 'pseudo_instances' not in data_sample
+    assert 'shared_boxes' not in data_sample
 
 
 def test_fixed_seed_gives_identical_views():
@@ -141,8 +148,9 @@ def test_fixed_seed_gives_identical_views():
     for a, b in zip(runs[0]['inputs'], runs[1]['inputs']):
         assert torch.equal(a, b)
     assert torch.equal(runs[0]['data_samples'].coords, runs[1]['data_samples'].coords)
-    for a, b in zip(runs[0]['data_samples'].boxes, runs[1]['data_samples'].boxes):
-        assert torch.equal(a, b)
+    for a, b in zip(runs[0]['data_samples'].pseudo_instances,
+                    runs[1]['data_samples'].pseudo_instances):
+        assert torch.equal(a.bboxes.tensor, b.bboxes.tensor) and torch.equal(a.ids, b.ids)
     set_random_seed(124)
     assert not torch.equal(pipeline(sample())['data_samples'].coords,
                            runs[0]['data_samples'].coords)
@@ -156,8 +164,11 @@ def test_packed_batch_feeds_the_multi_view_preprocessor():
                                              std=[58.395, 57.12, 57.375], bgr_to_rgb=True)
     out = preprocessor(batch, training=True)
     assert [tuple(v.shape) for v in out['inputs']] == [(2, 3, SIZE, SIZE)] * 2
-    coords = torch.stack([s.coords for s in out['data_samples']])
-    assert coords.shape == (2, 2, 4)
+    samples = out['data_samples']
+    assert samples.coords.shape == (2, 2, 4) and samples.coords.dtype == torch.float32
+    assert torch.equal(samples.coords, torch.stack([s.coords for s in batch['data_samples']]))
+    assert samples[1].view_meta(1) == dict(img_shape=(SIZE, SIZE), pad_shape=(SIZE, SIZE),
+                                           batch_input_shape=(SIZE, SIZE))
 
 
 def test_input_is_not_modified_and_views_do_not_share_buffers():

@@ -1,13 +1,14 @@
 """Tiny R18-FPN (8 base channels) versions of the shipped configs: same code path, CPU-fast."""
 import copy
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.structures import BaseDataElement
 
 import mmssl_det  # noqa: F401
+from mmssl_det.datasets.transforms import PackMultiViewInputs
 from mmssl_det.registry import MODELS
 
 TINY = dict(
@@ -53,18 +54,19 @@ def build(model_cfg):
 
 
 def make_batch(n=2, size=64, coords=((0., 0., .8, .8), (.2, .2, 1., 1.)), boxes=None):
-    """Two uint8 views per image, their coords, and optionally pseudo boxes per view."""
+    """Two uint8 views per image and their coords, optionally pseudo boxes per view (view 1's
+    shifted by 2 px, same ids), packed by the pipeline's own ``PackMultiViewInputs``."""
     g = torch.Generator().manual_seed(0)
     views = [[torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=g)
               for _ in range(n)] for _ in range(2)]
     samples = []
     for i in range(n):
-        s = BaseDataElement(coords=torch.tensor(coords))
+        results = dict(img=[v[i].permute(1, 2, 0).numpy() for v in views],
+                       view_coords=[np.asarray(c, np.float32) for c in coords])
         if boxes is not None:
-            b = torch.tensor(boxes[i], dtype=torch.float32).reshape(-1, 4)
-            s.boxes = [b, b + 2]
-            s.box_ids = [torch.arange(len(b)), torch.arange(len(b))]
-        samples.append(s)
+            b = np.asarray(boxes[i], dtype=np.float32).reshape(-1, 4)
+            results.update(view_boxes=[b, b + 2], view_box_ids=[np.arange(len(b))] * 2)
+        samples.append(PackMultiViewInputs()(results)['data_samples'])
     return dict(inputs=views, data_samples=samples)
 
 

@@ -93,7 +93,8 @@ def test_bad_composition_names_the_pretext_and_field(change, match, tiny_cfg, bu
 def test_missing_sample_field_names_the_pretext(tiny_cfg, build_model, batch_of):
     model = build_model(composed(tiny_cfg))
     data = model.data_preprocessor(batch_of(), True)
-    with pytest.raises(ValueError, match=r"pretext 'rpn' reads the data-sample field 'boxes'"
+    with pytest.raises(ValueError, match=r"pretext 'rpn' reads the data-sample field "
+                                         r"'pseudo_instances'"
                                          r".*proposals_file"):
         model.loss(**data)
     with pytest.raises(ValueError, match=r"pretext 'pixel' \(num_views\) compares 2 views, "
