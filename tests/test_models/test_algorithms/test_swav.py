@@ -156,6 +156,7 @@ def test_trains_5_iterations_in_the_runner_with_multi_crop_queue_and_freeze(tmp_
                         dict(type='SwAVQueueHook', start_epoch=2),
                         dict(type='PrototypeFreezeHook', freeze_iters=2)]
     cfg.work_dir, cfg.log_level = str(tmp_path), 'WARNING'
+    cfg.experiment_name = f'swav_demo_{tmp_path.name}'
     runner = Runner.from_cfg(cfg)
     record = _Record()
     runner.register_hook(record, priority='LOWEST')
