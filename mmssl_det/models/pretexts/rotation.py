@@ -21,7 +21,7 @@ class RotationPretext(BasePretext):
     4-way classifier on the pooled level predicts the rotation; the loss is the cross entropy
     of eq. 1-2 (averaged over the four rotations and the images). Views must be square (a
     90° rotation of a non-square view changes its shape). Use it in a pretrainer with
-    ``with_target=False``.
+    ``with_target=False``; a pretext composed with it reads the rotated batch too.
 
     Args:
         in_channels: channels of the level read (2048 for ResNet-50 C5).
@@ -46,6 +46,10 @@ class RotationPretext(BasePretext):
 
     def loss(self, batch: PretextBatch, target=None) -> Dict[str, Tensor]:
         feats = self.features(batch)[0][self.levels[0]]  # (4N, C, H, W)
+        if feats.shape[1] != self.classifier.in_features:
+            raise ValueError(f'pretext {self.name!r} (RotationPretext): in_channels='
+                             f'{self.classifier.in_features}, but level {self.levels[0]} has '
+                             f'{feats.shape[1]} channels; set in_channels to match')
         logits = self.classifier(feats.mean(dim=(2, 3)))
         return {'': F.cross_entropy(logits, rotation_labels(feats.shape[0] // 4,
                                                             feats.device))}

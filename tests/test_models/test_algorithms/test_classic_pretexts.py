@@ -169,6 +169,8 @@ def test_rotnet_encodes_the_four_rotations_and_classifies_them(tiny_cfg, build_m
 @pytest.mark.parametrize('case, match', [
     ('rotnet 2 views', r"pretext 'rotnet' \(num_views\) compares 1 views, got 2"),
     ('rotnet non-square', r"pretext 'rotnet' \(RotationPretext\).*square views, got 48×64"),
+    ('rotnet in_channels', r"pretext 'rotnet' \(RotationPretext\): in_channels=32, but level "
+                           r"-1 has 64 channels"),
     ('densecl level', r"pretext 'densecl': levels=\(1, 2, 7\) asks for level\(s\) \[7\], "
                       r"but neck FPN \(num_outs=5\)"),
     ('densecl C5 level', r"pretext 'densecl': levels=\(-2,\) .*backbone ResNet "
@@ -180,10 +182,13 @@ def test_rotnet_encodes_the_four_rotations_and_classifies_them(tiny_cfg, build_m
 ])
 def test_bad_config_names_the_pretext_and_field(case, match, tiny_cfg, build_model, batch_of):
     if case.startswith('rotnet'):
-        model = build_model(tiny(tiny_cfg, 'configs/rotnet_r50.py'))
-        batch = batch_of(size=64)
-        if case == 'rotnet non-square':
-            batch = rotnet_batch('configs/rotnet_r50.py', size=(48, 64))  # (h, w)
+        model = build_model(tiny(tiny_cfg, 'configs/rotnet_r50.py',
+                                 in_channels=32 if case == 'rotnet in_channels' else C5))
+        if case == 'rotnet 2 views':
+            batch = batch_of(size=64)
+        else:  # (h, w) crops
+            batch = rotnet_batch('configs/rotnet_r50.py',
+                                 size=(48, 64) if case == 'rotnet non-square' else 64)
         with pytest.raises(ValueError, match=match):
             model.loss(**model.data_preprocessor(batch, True))
         return
