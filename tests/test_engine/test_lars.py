@@ -41,3 +41,47 @@ def test_lars_trains_a_regression():
         loss.backward()
         opt.step()
     assert loss.item() < 0.7 * first
+
+
+def lars_loop_reference(params, lr, momentum, weight_decay, eta, eps, buffers):
+    """Algorithm 1 of arXiv 1708.03888 one parameter at a time (the multi-tensor LARS must
+    give the same numbers); ``buffers`` maps id(p) to its momentum buffer."""
+    with torch.no_grad():
+        for p in params:
+            d_p = p.grad
+            if p.ndim > 1:
+                d_p = d_p.add(p, alpha=weight_decay)
+                w_norm, g_norm = torch.norm(p), torch.norm(d_p)
+                if w_norm > 0 and g_norm > 0:
+                    d_p = d_p * (eta * w_norm / (g_norm + eps))
+            if id(p) in buffers:
+                buffers[id(p)].mul_(momentum).add_(d_p)
+            else:
+                buffers[id(p)] = d_p.clone()
+            p.add_(buffers[id(p)], alpha=-lr)
+
+
+def test_multi_tensor_step_equals_the_per_parameter_loop():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.Conv2d(8, 4, 1), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+    model[3].weight.data.zero_()  # a zero-weight layer: plain SGD step
+    reference = [p.detach().clone() for p in model.parameters()]
+    frozen = model[5].bias
+    frozen.requires_grad_(False)  # no gradient: skipped by both
+    opt = LARS(model.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4, eta=0.01)
+    ref_params = [nn.Parameter(r.clone()) for r in reference]
+    buffers = {}
+    for _ in range(3):
+        x = torch.randn(5, 3, 8, 8)
+        opt.zero_grad()
+        model(x).square().mean().backward()
+        for r, p in zip(ref_params, model.parameters()):
+            r.grad = None if p.grad is None else p.grad.clone()
+        opt.step()
+        lars_loop_reference([r for r in ref_params if r.grad is not None], 0.5, 0.9, 1e-4,
+                            0.01, 1e-8, buffers)
+        for r, p in zip(ref_params, model.parameters()):
+            torch.testing.assert_close(p, r, rtol=1e-6, atol=1e-7)
+    assert not torch.equal(model[0].weight, reference[0])
+    assert torch.equal(frozen, reference[-1])

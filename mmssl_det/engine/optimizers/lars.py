@@ -38,24 +38,37 @@ class LARS(Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group['params']:
-                if p.grad is None:
-                    continue
-                d_p = p.grad
-                adapt = not (group['exclude_1d'] and p.ndim <= 1)
-                if adapt:
-                    if group['weight_decay'] != 0:
-                        d_p = d_p.add(p, alpha=group['weight_decay'])
-                    w_norm, g_norm = torch.norm(p), torch.norm(d_p)
-                    # Layers with zero weights or zero gradient keep the plain SGD step.
-                    trust = torch.where((w_norm > 0) & (g_norm > 0),
-                                        group['eta'] * w_norm / (g_norm + group['eps']),
-                                        torch.ones_like(w_norm))
-                    d_p = d_p.mul(trust)
+            params = [p for p in group['params'] if p.grad is not None]
+            if not params:
+                continue
+            # One multi-tensor kernel per operation instead of a Python loop of small ones
+            # (the per-layer norms stay on the device: no host sync).
+            adapt = [not (group['exclude_1d'] and p.ndim <= 1) for p in params]
+            grads = [p.grad for p in params]
+            adapted = [p for p, a in zip(params, adapt) if a]
+            if adapted:
+                scaled = [g for g, a in zip(grads, adapt) if a]
+                if group['weight_decay'] != 0:
+                    scaled = torch._foreach_add(scaled, adapted, alpha=group['weight_decay'])
+                w_norm = torch.stack(torch._foreach_norm(adapted))
+                g_norm = torch.stack(torch._foreach_norm(scaled))
+                # Layers with zero weights or zero gradient keep the plain SGD step.
+                trust = torch.where((w_norm > 0) & (g_norm > 0),
+                                    group['eta'] * w_norm / (g_norm + group['eps']),
+                                    torch.ones_like(w_norm))
+                scaled = iter(torch._foreach_mul(scaled, list(trust.unbind())))
+                grads = [next(scaled) if a else g for g, a in zip(grads, adapt)]
+            buffers, new = [], []
+            for p, g in zip(params, grads):
                 state = self.state[p]
-                if 'momentum_buffer' not in state:
-                    state['momentum_buffer'] = d_p.detach().clone()
+                if 'momentum_buffer' in state:
+                    buffers.append(state['momentum_buffer'])
+                    new.append(g)
                 else:
-                    state['momentum_buffer'].mul_(group['momentum']).add_(d_p)
-                p.add_(state['momentum_buffer'], alpha=-group['lr'])
+                    state['momentum_buffer'] = g.detach().clone()
+            if buffers:
+                torch._foreach_mul_(buffers, group['momentum'])
+                torch._foreach_add_(buffers, new)
+            torch._foreach_add_(params, [self.state[p]['momentum_buffer'] for p in params],
+                                alpha=-group['lr'])
         return loss
