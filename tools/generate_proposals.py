@@ -6,22 +6,23 @@
         [--seed 0] [--work-dir OUT.parts]
 
 Selective search + SoCo filters (:class:`mmssl_det.proposals.SelectiveSearchProposals`);
-explicit flags override the preset. Images are found recursively (jpg, jpeg, png, bmp, tif,
-tiff, webp) and sorted by relative path. Each image's result is cached in the work dir
+explicit flags override the preset. Images are found recursively (jpg, jpeg, png, bmp: the
+dataset's list) and sorted by relative path. Each image's result is cached in the work dir
 (default ``OUT.json.parts/``) as ``<relative path>.npz``; a re-run skips cached images, so an
 interrupted run resumes, and the json is assembled from the cache at the end with ids in path
 order: same output for any ``--workers``. The work dir remembers the parameters and refuses to
 mix results of different ones.
 
-Output format (the dataset's contract): {"images": [{id, file_name (relative to IMG_DIR),
-width, height}], "annotations": [{id, image_id, bbox: [x, y, w, h], score, category_id: 1}],
-"categories": [{"id": 1, "name": "object"}], "info": {"generator", "params"}}.
+Output format (the dataset's contract; written and read by :mod:`mmssl_det.proposals.io`):
+{"images": [{id, file_name (relative to IMG_DIR), width, height}], "annotations": [{id,
+image_id, bbox: [x, y, w, h], score, category_id: 1}], "categories": [{"id": 1, "name":
+"object"}], "info": {"generator", "params"}}.
 """
 import argparse
 import json
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import cv2
 import mmcv
@@ -32,6 +33,7 @@ import mmssl_det
 from mmssl_det.cli import UserError, run_tool
 from mmssl_det.datasets import IMG_EXTENSIONS, list_image_files
 from mmssl_det.proposals import PRESETS, SelectiveSearchProposals
+from mmssl_det.proposals.io import write_proposals
 
 GENERATOR = 'SelectiveSearchProposals'
 
@@ -100,21 +102,12 @@ def load_part(work_dir: str, rel: str) -> Tuple[np.ndarray, np.ndarray, Tuple[in
         return z['boxes'], z['scores'], (int(z['hw'][0]), int(z['hw'][1]))
 
 
-def build_coco(rels: List[str], work_dir: str, params: dict) -> dict:
-    """Assemble the proposals json from the cache; ids follow the sorted paths."""
-    images, annotations = [], []
-    for img_id, rel in enumerate(rels, start=1):
+def cached_images(rels: List[str], work_dir: str) -> Iterator[tuple]:
+    """``(file_name, width, height, boxes, scores)`` of every image, from the cache, in
+    path order: what :func:`write_proposals` writes."""
+    for rel in rels:
         boxes, scores, (h, w) = load_part(work_dir, rel)
-        images.append(dict(id=img_id, file_name=rel, width=w, height=h))
-        for (x1, y1, x2, y2), s in zip(boxes.tolist(), scores.tolist()):
-            annotations.append(
-                dict(id=len(annotations) + 1, image_id=img_id,
-                     bbox=[round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],
-                     score=round(s, 6), category_id=1))
-    return dict(images=images, annotations=annotations,
-                categories=[dict(id=1, name='object')],
-                info=dict(generator=GENERATOR, params=params,
-                          mmssl_det_version=mmssl_det.__version__))
+        yield rel, w, h, boxes, scores
 
 
 def generate_proposals(img_dir: str, out_file: str, params: dict,
@@ -142,13 +135,10 @@ def generate_proposals(img_dir: str, out_file: str, params: dict,
         else:
             track_parallel_progress(_process, todo, min(workers, len(todo)),
                                     initializer=_init_worker, initargs=init_args)
-    coco = build_coco(rels, work_dir, params)
-    Path(out_file).parent.mkdir(parents=True, exist_ok=True)
-    tmp = f'{out_file}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(coco, f, separators=(',', ':'))
-    os.replace(tmp, out_file)
-    return dict(images=len(rels), computed=len(todo), boxes=len(coco['annotations']))
+    boxes = write_proposals(out_file, cached_images(rels, work_dir),
+                            info=dict(generator=GENERATOR, params=params,
+                                      mmssl_det_version=mmssl_det.__version__))
+    return dict(images=len(rels), computed=len(todo), boxes=boxes)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

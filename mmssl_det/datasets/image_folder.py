@@ -1,14 +1,13 @@
 """Unlabelled images for self-supervised pretraining, optionally with unsupervised proposals."""
-import math
 import os
-from numbers import Real
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import numpy as np
 from mmengine import fileio
 from mmengine.dataset import BaseDataset
 from mmengine.utils import is_abs
 
+from mmssl_det.proposals.io import read_proposals
 from mmssl_det.registry import DATASETS
 from .random_streams import SeededSampleMixin
 
@@ -153,139 +152,34 @@ class ImageFolderDataset(SeededSampleMixin, BaseDataset):
 
     # ------------------------------------------------------------------ proposals
     def _attach_proposals(self, data_list: List[dict], in_folder: set) -> None:
-        """Add ``pseudo_boxes``/``pseudo_box_ids`` to every data info (see the class doc)."""
+        """Add ``pseudo_boxes``/``pseudo_box_ids`` to every data info (see the class doc);
+        the json itself is read and validated by :func:`read_proposals`."""
         path = self.proposals_file
-        if not fileio.exists(path, backend_args=self.backend_args):
-            raise FileNotFoundError(
-                f'ImageFolderDataset: proposals_file {path!r} does not exist; run '
-                'tools/generate_proposals.py for this image folder or fix proposals_file')
-        data = fileio.load(path, backend_args=self.backend_args)
-        if not (isinstance(data, dict) and isinstance(data.get('images'), list)
-                and isinstance(data.get('annotations'), list)):
-            raise ValueError(f"{path}: expected a COCO dict with 'images' and 'annotations' "
-                             'lists (the format of tools/generate_proposals.py)')
-        sizes, index = self._match_proposal_images(path, data['images'], data_list, in_folder)
-        img_idx, boxes = _read_proposal_boxes(path, data['annotations'], index, sizes,
-                                              self.box_tolerance)
-        order = np.argsort(img_idx, kind='stable')
-        counts = np.bincount(img_idx, minlength=len(data_list))
-        per_image = np.split(boxes[order], np.cumsum(counts)[:-1])
-        for info, bxs in zip(data_list, per_image):
-            info['pseudo_boxes'] = bxs
-            info['pseudo_box_ids'] = np.arange(len(bxs), dtype=np.int64)
-
-    def _match_proposal_images(self, path: str, images: list, data_list: List[dict],
-                               in_folder: set) -> Tuple[np.ndarray, Dict[int, int]]:
-        """Check the proposal images against the dataset; return per-dataset-image (W, H)
-        and a map proposal image id → dataset index (-1 for folder images outside it)."""
-        by_name = {info['file_name']: i for i, info in enumerate(data_list)}
-        sizes = np.zeros((len(data_list), 2), np.float64)
-        covered = np.zeros(len(data_list), bool)
-        index: Dict[int, int] = {}
-        for i, img in enumerate(images):
-            ok = (isinstance(img, dict) and isinstance(img.get('id'), int)
-                  and isinstance(img.get('file_name'), str)
-                  and all(isinstance(img.get(k), int) and img[k] > 0
-                          for k in ('width', 'height')))
-            if not ok:
-                raise ValueError(f'{path}: images[{i}] = {img!r} is malformed: needs int "id", '
-                                 'str "file_name", int "width" and "height" > 0')
-            if img['id'] in index:
-                raise ValueError(f'{path}: images[{i}] repeats image id {img["id"]}')
-            name = img['file_name']
+        try:
+            proposals = read_proposals(path, self.box_tolerance, self.backend_args)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f'ImageFolderDataset: {e} (proposals_file)') from e
+        for name, img in proposals.items():
+            where = f'{path}: images[{img.index}]'
             if not name.lower().endswith(self.extensions):
-                raise ValueError(f'{path}: images[{i}] {name!r} is not one of extensions='
+                raise ValueError(f'{where} {name!r} is not one of extensions='
                                  f'{self.extensions}; add its extension to the dataset\'s '
                                  'extensions or drop the image from the json')
             if name not in in_folder:
                 raise ValueError(
-                    f'{path}: images[{i}] file_name {name!r} is not in the image folder '
+                    f'{where} file_name {name!r} is not in the image folder '
                     f'{self.data_prefix["img"]!r}; the proposals were made for other images: '
                     're-run tools/generate_proposals.py on this folder or fix data_root')
-            j = by_name.get(name, -1)
-            index[img['id']] = j
-            if j < 0:
-                continue
-            if covered[j]:
-                raise ValueError(f'{path}: images[{i}] repeats file_name {name!r}')
-            known = (data_list[j].get('width'), data_list[j].get('height'))
-            if None not in known and known != (img['width'], img['height']):
-                raise ValueError(f'{path}: images[{i}] {name!r} is {img["width"]}x'
-                                 f'{img["height"]} but {self.ann_file} says {known[0]}x'
-                                 f'{known[1]}; regenerate the proposals')
-            covered[j] = True
-            sizes[j] = (img['width'], img['height'])
-            data_list[j].update(width=img['width'], height=img['height'])
-        if not covered.all():
-            name = data_list[int(np.flatnonzero(~covered)[0])]['file_name']
-            raise ValueError(f'{path} has no entry for image {name!r} of the dataset; '
-                             're-run tools/generate_proposals.py on this image folder')
-        return sizes, index
-
-
-def _box_problem(ann, index: Dict[int, int], sizes: np.ndarray, tol: float) -> Optional[str]:
-    """Why a proposal annotation is invalid, or None (``index`` maps image id → row)."""
-    if not isinstance(ann, dict):
-        return 'is not a dict'
-    if ann.get('image_id') not in index:
-        return f'has unknown image_id {ann.get("image_id")!r}'
-    bbox = ann.get('bbox')
-    if not (isinstance(bbox, (list, tuple)) and len(bbox) == 4
-            and all(isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
-                    for v in bbox)):
-        return f'has bbox {bbox!r}, not 4 finite numbers [x, y, w, h]'
-    x, y, w, h = bbox
-    if w <= 0 or h <= 0:
-        return f'has bbox {bbox!r} with width/height <= 0'
-    row = index[ann['image_id']]
-    if row >= 0:
-        width, height = sizes[row]
-        if x < -tol or y < -tol or x + w > width + tol or y + h > height + tol:
-            return (f'has bbox {bbox!r} outside its {int(width)}x{int(height)} image '
-                    f'(tolerance {tol} px)')
-    return None
-
-
-def _read_proposal_boxes(path: str, anns: list, index: Dict[int, int], sizes: np.ndarray,
-                         tol: float) -> Tuple[np.ndarray, np.ndarray]:
-    """Validated proposals: (M,) dataset row and (M, 4) float32 xyxy boxes clipped to the
-    image, dropping those of json images outside the dataset.
-
-    Raises:
-        ValueError: naming the first invalid annotation of ``path`` and why.
-    """
-    if not anns:
-        return np.zeros(0, np.int64), np.zeros((0, 4), np.float32)
-    try:
-        img_ids = np.array([a['image_id'] for a in anns], np.int64)
-        xywh = np.array([a['bbox'] for a in anns]).reshape(len(anns), -1)
-        rows = np.array([index[i] for i in img_ids.tolist()], np.int64)
-    except (TypeError, KeyError, ValueError, OverflowError):
-        xywh = rows = None
-    # Vectorised check first; the per-entry loop below only runs to name the culprit.
-    bad = (xywh is None or xywh.dtype.kind not in 'iuf' or xywh.shape[1] != 4
-           or any(type(a['bbox']) not in (list, tuple) for a in anns))
-    if not bad:
-        xywh = xywh.astype(np.float64)
-        wh = sizes[rows.clip(0)]
-        x1, y1 = xywh[:, 0], xywh[:, 1]
-        x2, y2 = x1 + xywh[:, 2], y1 + xywh[:, 3]
-        invalid = ~np.isfinite(xywh).all(1) | (xywh[:, 2] <= 0) | (xywh[:, 3] <= 0)
-        invalid |= (rows >= 0) & ((x1 < -tol) | (y1 < -tol) | (x2 > wh[:, 0] + tol)
-                                  | (y2 > wh[:, 1] + tol))
-        bad = bool(invalid.any())
-    if bad:
-        for i, ann in enumerate(anns):
-            problem = _box_problem(ann, index, sizes, tol)
-            if problem is not None:
-                raise ValueError(f'{path}: annotations[{i}] {problem}; fix or regenerate the '
-                                 'proposals (tools/generate_proposals.py)')
-        if xywh is None or xywh.shape[1:] != (4,):
-            raise ValueError(f'{path}: annotations are not COCO dicts with image_id and bbox')
-    keep = rows >= 0
-    xywh, rows = xywh[keep].astype(np.float64), rows[keep]
-    wh = sizes[rows]
-    boxes = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
-    boxes[:, 0::2] = boxes[:, 0::2].clip(0, wh[:, :1])
-    boxes[:, 1::2] = boxes[:, 1::2].clip(0, wh[:, 1:])
-    return rows, boxes.astype(np.float32)
+        for info in data_list:
+            img = proposals.get(info['file_name'])
+            if img is None:
+                raise ValueError(f'{path} has no entry for image {info["file_name"]!r} of the '
+                                 'dataset; re-run tools/generate_proposals.py on this image '
+                                 'folder')
+            known = (info.get('width'), info.get('height'))
+            if None not in known and known != (img.width, img.height):
+                raise ValueError(f'{path}: images[{img.index}] {img.file_name!r} is '
+                                 f'{img.width}x{img.height} but {self.ann_file} says '
+                                 f'{known[0]}x{known[1]}; regenerate the proposals')
+            info.update(width=img.width, height=img.height, pseudo_boxes=img.boxes,
+                        pseudo_box_ids=np.arange(len(img.boxes), dtype=np.int64))

@@ -3,12 +3,11 @@
     python tools/analysis/show_proposals.py IMAGE --config DETECTOR_CONFIG \
         [--weights EXPORTED.pth] [--proposals PROPOSALS.json] [--top 30] [--out out.png]
 
-IMAGE is matched to the proposals json by file name. Without --weights the detector keeps its
+IMAGE is matched to the proposals json by file name (the longest trailing part of its path
+that the json lists, e.g. ``sub/x.jpg``). Without --weights the detector keeps its
 random initialisation (what an un-pretrained RPN proposes).
 """
 import argparse
-import json
-import os.path as osp
 
 import matplotlib
 import mmcv
@@ -23,22 +22,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import mmssl_det  # noqa: F401,E402
-from mmssl_det.cli import UserError, run_tool  # noqa: E402
+from mmssl_det.cli import run_tool  # noqa: E402
 from mmssl_det.evaluation import predict_rpn_proposals  # noqa: E402
 from mmssl_det.export import build_detector, load_exported  # noqa: E402
+from mmssl_det.proposals.io import find_image, read_proposals  # noqa: E402
 
 
 def pseudo_boxes(proposals_file: str, image: str) -> np.ndarray:
-    """(K, 4) xyxy boxes of ``image`` (matched by file name) in a proposals json."""
-    data = json.load(open(proposals_file))
-    name = osp.basename(image)
-    ids = [im['id'] for im in data['images'] if osp.basename(im['file_name']) == name]
-    if not ids:
-        raise UserError(f'{image}: no entry with file name {name!r} in {proposals_file}; '
-                        f'generate proposals for its folder (tools/generate_proposals.py)')
-    boxes = [a['bbox'] for a in data['annotations'] if a['image_id'] == ids[0]]
-    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
-    return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1)
+    """(K, 4) xyxy boxes of ``image`` in a proposals json (its file_name is the longest
+    trailing part of the image's path)."""
+    return find_image(read_proposals(proposals_file), proposals_file, image).boxes
 
 
 def draw(ax, boxes: np.ndarray, color: str, lw: float) -> None:
@@ -58,6 +51,8 @@ def main() -> None:
     parser.add_argument('--out', default='proposals.png')
     args = parser.parse_args()
 
+    # Read the proposals first: a wrong json fails before the detector is built.
+    pseudo = pseudo_boxes(args.proposals, args.image) if args.proposals else None
     torch.manual_seed(args.seed)
     detector = build_detector(args.config)
     detector.init_weights()
@@ -73,9 +68,8 @@ def main() -> None:
 
     panels = [('RPN top-%d%s' % (args.top, '' if args.weights else ' (random init)'), rpn,
                'yellow')]
-    if args.proposals:
-        panels.insert(0, ('pseudo boxes (selective search)',
-                          pseudo_boxes(args.proposals, args.image), 'cyan'))
+    if pseudo is not None:
+        panels.insert(0, ('pseudo boxes (selective search)', pseudo, 'cyan'))
     img = mmcv.bgr2rgb(mmcv.imread(args.image))
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 6), squeeze=False)
     for ax, (title, boxes, color) in zip(axes[0], panels):
