@@ -14,8 +14,8 @@ C5 = 64  # the tiny ResNet-18 (base 8 channels)
 STATE = ['pretexts.moco.queue', 'pretexts.moco.queue_ptr', 'pretexts.swav.queue',
          'pretexts.swav.queue_ptr', 'pretexts.swav.queue_count', 'pretexts.swav.queue_active',
          'pretexts.swav.prototypes_frozen', 'pretexts.swav.prototypes.weight',
-         'target.module.backbone.conv1.weight', 'target.module.pretexts.moco.projector.mlp.0.weight',
-         'target.steps']
+         'target.module.backbone.conv1.weight',
+         'target.module.pretexts.moco.projector.mlp.0.weight', 'target.steps']
 
 
 class _Record(Hook):

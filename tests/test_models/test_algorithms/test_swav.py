@@ -169,3 +169,69 @@ def test_trains_5_iterations_in_the_runner_with_multi_crop_queue_and_freeze(tmp_
     assert [r['frozen'] for r in rows] == [True, True, False, False, False]
     torch.testing.assert_close(rows[1]['prototypes'], rows[0]['prototypes'])
     assert not torch.allclose(rows[2]['prototypes'], rows[1]['prototypes'], atol=1e-4)
+
+
+def test_paper_config_builds_k3000_and_multi_crop_2x224_6x96(data_dir, build_model):
+    from mmengine.registry import DefaultScope
+
+    from mmssl_det.registry import DATASETS
+    cfg = Config.fromfile('configs/swav_r50.py')
+    swav = build_model(cfg.model).pretexts.swav
+    assert swav.prototypes.weight.shape == (3000, 128) and swav.num_crops == (2, 6)
+    assert swav.queue.shape == (2, 3840, 128) and swav.num_views == 8
+    assert (swav.temperature, swav.epsilon, swav.sinkhorn_iters) == (0.1, 0.05, 3)
+    dataset = copy.deepcopy(cfg.train_dataloader.dataset)
+    dataset.update(data_root=f'{data_dir}/', data_prefix=dict(img='images/'))
+    with DefaultScope.overwrite_default_scope('mmssl_det'):
+        sample = DATASETS.build(dataset)[0]
+    assert [tuple(v.shape) for v in sample['inputs']] == [(3, 224, 224)] * 2 + [(3, 96, 96)] * 6
+    # The crops cover 14-100 % and 5-14 % of the image (the recorded view boxes).
+    coords = sample['data_samples'].coords
+    area = ((coords[:, 2] - coords[:, 0]) * (coords[:, 3] - coords[:, 1])).abs()  # flips swap x
+    assert (area[:2] >= 0.13).all() and (area[2:] <= 0.15).all() and (area[2:] >= 0.04).all()
+    hooks = {h['type']: h for h in cfg.custom_hooks}
+    assert hooks['SwAVQueueHook']['start_epoch'] == 15
+    assert hooks['PrototypeFreezeHook']['freeze_epochs'] == 1
+
+
+WORLD, N, K, D, L = 2, 3, 5, 4, 8
+
+
+def _gloo_worker(rank: int, init_file: str) -> None:
+    import torch.distributed as dist
+
+    from mmssl_det.models.pretexts import SwAVPretext
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank,
+                            world_size=WORLD)
+    try:
+        torch.manual_seed(0)  # the same prototypes and global batch on every rank
+        swav = SwAVPretext(dict(type='ProjectionMLP', in_channels=D, hid_channels=D,
+                                out_channels=D, dense=False, norm_cfg=None),
+                           num_prototypes=K, num_crops=(1, 1), queue_length=L)
+        swav.before_step({})
+        stored = F.normalize(torch.randn(L, D), dim=1)
+        z = F.normalize(torch.randn(WORLD * N, D), dim=1)
+        mine = slice(rank * N, (rank + 1) * N)
+        weight = swav.prototypes.weight.detach()
+        swav.set_queue_active(True)
+        swav.queue[0] = stored
+        swav.queue_count.fill_(L)
+        # Each rank scores its rows rank::W of the shared queue: over the ranks every stored
+        # embedding enters Sinkhorn's all-reduced sums once, as in one process.
+        codes = swav._codes(0, z[mine] @ weight.t())
+        reference = sinkhorn_knopp(torch.cat((stored, z)) @ weight.t(), distributed=False)
+        torch.testing.assert_close(codes, reference[L:][mine])
+        # The global batch is enqueued, rank-major: the queues stay identical.
+        swav._enqueue((z[mine], ))
+        torch.testing.assert_close(swav.queue[0], torch.cat((z, stored[WORLD * N:])))
+        assert int(swav.queue_ptr) == WORLD * N
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.skipif(not torch.distributed.is_gloo_available(), reason='needs gloo')
+def test_two_gloo_processes_share_the_queue_and_match_one_process(tmp_path):
+    import torch.multiprocessing as mp
+    mp.start_processes(_gloo_worker, args=(str(tmp_path / 'init'), ), nprocs=WORLD,
+                       join=True, start_method='fork')

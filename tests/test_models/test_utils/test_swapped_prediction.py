@@ -11,7 +11,8 @@ TAU = 0.1
 
 
 def test_two_crops_by_hand():
-    # Crop 1's scores / τ = [log 3, 0] → p_1 = [3/4, 1/4]; crop 0's = [0, 0] → p_0 = [½, ½].
+    # Crop 1's scores / τ = [log 3, 0] → p_1 = [3/4, 1/4];
+    # crop 0's = [0, 0] → p_0 = [½, ½].
     s0 = torch.tensor([[0., 0.]])
     s1 = torch.tensor([[TAU * math.log(3), 0.]])
     q0, q1 = torch.tensor([[1., 0.]]), torch.tensor([[0.5, 0.5]])
