@@ -333,7 +333,7 @@ def write_split(data: dict, classes: Mapping[str, Sequence[str]], out: Path,
     if not seeds:
         raise FewShotSplitError('--seeds: give one or more seeds')
     out = Path(out)
-    shots = sorted(set(shots))
+    shots, seeds = sorted(set(shots)), list(dict.fromkeys(seeds))
     per_image = countable_per_image(data, classes['all'])
     names = {im['id']: im['file_name'] for im in data['images']}
     # Sample (or import) every seed before writing anything: a failing class leaves no

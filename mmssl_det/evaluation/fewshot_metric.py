@@ -12,6 +12,9 @@ VOC's own means do for all classes).
 - :class:`FewShotVOCMetric`: VOC AP per class from mmdet's ``eval_map`` (11-point for VOC2007,
   as TFA reports), logged as ``{base,novel,all}_AP50`` beside mmdet's ``mAP``/``AP50``
   (e.g. ``pascal_voc/novel_AP50``).
+
+A config builds them by name once ``mmssl_det.evaluation`` is imported, e.g. with
+``custom_imports = dict(imports=['mmssl_det', 'mmssl_det.evaluation'])``.
 """
 import os.path as osp
 import tempfile

@@ -133,3 +133,17 @@ def test_voc_perfect_novel_no_base():
     assert res['pascal_voc/base_AP50'] == pytest.approx(0.0)
     assert res['pascal_voc/all_AP50'] == pytest.approx(1 / 3, abs=1e-6)
     assert res['pascal_voc/mAP'] == pytest.approx(1 / 3, abs=1e-6)
+
+
+def test_coco_without_ann_file_uses_the_samples_ground_truth():
+    """ann_file=None: mmdet converts the samples' instances to COCO with ids = labels."""
+    samples = _perfect({'dog', 'cow'})
+    for s in samples:
+        s['instances'] = [dict(bbox=box, bbox_label=CLASSES.index(n), ignore_flag=0)
+                          for n, box in GT[s['img_id']]]
+    metric = FewShotCocoMetric(split=SPLIT)
+    metric.dataset_meta = dict(classes=CLASSES)
+    metric.process({}, samples)
+    res = metric.evaluate(len(samples))
+    assert res['coco/bbox_base_AP'] == pytest.approx(1.0)
+    assert res['coco/bbox_novel_AP'] == pytest.approx(0.0)
