@@ -1,0 +1,10 @@
+# 30-shot fine-tuning on COCO (mmfewshot's TFA): 240000 iterations, lr 0.001 x0.1 at 216000.
+_base_ = ['./finetune.py']
+max_iters = 240000
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=10),
+    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters, milestones=[216000],
+         gamma=0.1),
+]
+optim_wrapper = dict(optimizer=dict(lr=0.001))

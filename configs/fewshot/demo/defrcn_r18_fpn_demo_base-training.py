@@ -1,0 +1,3 @@
+# Demo base training with DeFRCN's gradient-decoupled layers (RPN lambda 0, RoI lambda 0.75).
+_base_ = ['../_base_/demo.py', '../_base_/models/defrcn.py']
+model = {{_base_.defrcn_model}}
