@@ -31,6 +31,7 @@ from ..datasets.fewshot_splits import SplitLike, fewshot_classes, ordered_cat_id
 from ..registry import METRICS
 
 GROUPS = ('base', 'novel', 'all')
+COCO_STATS = ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')  # COCOeval.stats[:6]
 
 
 def class_groups(classes: Sequence[str], split: SplitLike, where: str) -> Dict[str, List[str]]:
@@ -93,6 +94,9 @@ class FewShotCocoMetric(CocoMetric):
         if metric not in ('bbox', ['bbox']):
             raise ValueError(f"FewShotCocoMetric: metric={metric!r}; only 'bbox' is "
                              'supported (use CocoMetric for segm/proposal)')
+        if kwargs.get('metric_items') is not None:
+            raise ValueError('FewShotCocoMetric: metric_items is not supported; it reports '
+                             "mmdet's six bbox_mAP* keys and the base/novel/all AP, AP50, AP75")
         if kwargs.get('format_only'):
             raise ValueError('FewShotCocoMetric: format_only=True computes no AP; use '
                              'CocoMetric to write result files')
@@ -115,14 +119,12 @@ class FewShotCocoMetric(CocoMetric):
             if self.img_ids is None:
                 self.img_ids = self._coco_api.get_img_ids()
             dets = load(self.results2json(preds, prefix)['bbox'])
-        eval_results: Dict[str, float] = OrderedDict()
         if not dets:
             logger.error('FewShotCocoMetric: no detections on the whole dataset; every AP '
                          'is 0')
-            for group in groups:
-                for item in ('AP', 'AP50', 'AP75'):
-                    eval_results[f'bbox_{group}_{item}'] = 0.0
-            return eval_results
+            return OrderedDict((k, 0.0) for k in [f'bbox_{i}' for i in COCO_STATS] + [
+                f'bbox_{g}_{i}' for i in ('AP', 'AP50', 'AP75') for g in GROUPS])
+        eval_results: Dict[str, float] = OrderedDict()
         coco_eval = COCOeval(self._coco_api, self._coco_api.loadRes(dets), 'bbox')
         coco_eval.params.catIds = self.cat_ids
         coco_eval.params.imgIds = self.img_ids
@@ -131,7 +133,7 @@ class FewShotCocoMetric(CocoMetric):
         coco_eval.evaluate()
         coco_eval.accumulate()
         coco_eval.summarize()
-        for i, item in enumerate(('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')):
+        for i, item in enumerate(COCO_STATS):
             eval_results[f'bbox_{item}'] = float(coco_eval.stats[i])
         precision = coco_eval.eval['precision']
         ious = np.asarray(coco_eval.params.iouThrs)

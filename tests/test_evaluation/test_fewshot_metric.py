@@ -147,3 +147,8 @@ def test_coco_without_ann_file_uses_the_samples_ground_truth():
     res = metric.evaluate(len(samples))
     assert res['coco/bbox_base_AP'] == pytest.approx(1.0)
     assert res['coco/bbox_novel_AP'] == pytest.approx(0.0)
+
+
+def test_coco_no_detections_reports_zeros(tmp_path):
+    res = _coco_metric(tmp_path, [_sample(img, []) for img in GT])
+    assert res['coco/bbox_mAP'] == 0.0 and res['coco/bbox_novel_AP50'] == 0.0
