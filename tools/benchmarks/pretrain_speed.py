@@ -1,25 +1,55 @@
-"""Throughput and peak memory of one pretraining step (forward + backward + optimizer).
+"""Step time and peak memory of pretraining configs against the encoder-only bound.
 
-    python tools/benchmarks/pretrain_speed.py CONFIG [CONFIG ...] --batch 32 --size 224 \
-        [--device cuda] [--iters 20] [--warmup 5] [--amp] [--cfg-options ...]
+    python tools/benchmarks/pretrain_speed.py CONFIG[+KEY=VALUE...] [CONFIG ...] \
+        [--batch 8] [--size 224] [--iters 10] [--warmup 2] [--device cpu|cuda] \
+        [--no-head] [--amp] [--channels-last] [--compile] [--out results.json] [--profile K]
 
-Several configs in one call are measured in the same process on the same synthetic batch,
-so their ratio is a fair comparison (e.g. configs/pixpro_fpn.py vs configs/byol_fpn.py).
-Views are random images with random overlapping crop boxes; no data loading is timed.
+One training step = forward + backward + optimizer step (+ EMA update) on a fixed synthetic
+batch of two views (random images, overlapping RandomResizedCrop-like boxes; no data loading).
+
+The reference ``encoder-only`` is the bound a pretext cannot beat: the first config's model
+with the same views through the online backbone + neck (forward and backward) and the EMA
+target (forward), and a trivial loss (the mean of every encoder map). ``--no-head`` adds, for
+every config with a ``pixel`` pretext, the same step with the pixel head's loss replaced by
+a trivial one (encoder + dense projectors: the floor of the exact PixPro math).
+
+All entries are timed in the same process, one step of each in turn, ``--iters`` rounds
+after ``--warmup``; each entry's ratio to the bound is the median (and min–max) of the
+per-round ratios, so load from other processes hits both sides of a ratio alike.
+``KEY=VALUE`` after a ``+`` overrides that config alone (mmengine ``--cfg-options``
+syntax), e.g. ``configs/pixpro_fpn.py+model.pixel_head.sparse=False``.
+
+Peak memory is measured on one extra step per entry: on CUDA ``max_memory_allocated`` above
+what was allocated before the step; on CPU the peak resident-set growth during the step
+(sampled every 1 ms from /proc/self/statm, with glibc's mmap threshold pinned at 64 KiB after
+the timed rounds, so that freed tensors leave the RSS and every step starts from the same
+floor).
 """
 import argparse
 import copy
-import resource
+import ctypes
+import json
+import logging
+import os
+import platform
+import statistics
+import threading
 import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.optim import build_optim_wrapper
+from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 
 import mmssl_det  # noqa: F401
+from mmssl_det.cli import UserError, run_tool
 from mmssl_det.registry import MODELS
+
+REFERENCE = 'encoder-only'
 
 
 def synthetic_batch(batch: int, size: int, generator: torch.Generator) -> dict:
@@ -35,99 +65,233 @@ def synthetic_batch(batch: int, size: int, generator: torch.Generator) -> dict:
     return dict(inputs=views, data_samples=samples)
 
 
-def peak_memory_mb(device: torch.device) -> float:
-    if device.type == 'cuda':
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    # Process-wide peak RSS: it only grows, so with several configs in one call the later
-    # rows include the earlier peaks; compare CPU memory across separate calls.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def parse_spec(spec: str) -> Config:
+    """``CONFIG+KEY=VALUE+...`` → the config with those overrides."""
+    path, *overrides = spec.split('+')
+    if not Path(path).is_file():
+        raise UserError(f'config {path} (from {spec!r}) does not exist')
+    cfg = Config.fromfile(path)
+    if overrides:
+        options = argparse.Namespace()
+        action = DictAction(option_strings=[], dest='options')
+        action(None, options, overrides)
+        cfg.merge_from_dict(options.options)
+    return cfg
 
 
-def measure(cfg: Config, data: dict, device: torch.device, iters: int, warmup: int,
-            amp: bool) -> dict:
-    model = MODELS.build(copy.deepcopy(cfg.model)).to(device)
-    model.init_weights()
-    model.train()
-    optim_cfg = copy.deepcopy(cfg.optim_wrapper)
-    if amp:
-        optim_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
-    optim_wrapper = build_optim_wrapper(model, optim_cfg)
-    if device.type == 'cuda':
-        torch.cuda.reset_peak_memory_stats(device)
-    for i in range(warmup + iters):
-        if i == warmup:
-            if device.type == 'cuda':
-                torch.cuda.synchronize(device)
-            start = time.perf_counter()
-        model.train_step(data, optim_wrapper)
+def trivial_loss(feats) -> torch.Tensor:
+    """A loss touching every map, so backward runs through the whole encoder."""
+    return sum(f.float().mean() for view in feats for f in view)
+
+
+def encoder_only_step(model, data: dict, optim_wrapper: OptimWrapper) -> None:
+    """Online backbone + neck forward/backward and target forward (EMA update included)."""
+    with optim_wrapper.optim_context(model):
+        data = model.data_preprocessor(data, True)
+        online, _ = model.encode_views(data['inputs'])
+        loss = trivial_loss(online)
+    optim_wrapper.update_params(loss)
+
+
+def without_pixel_head(model) -> bool:
+    """Replace the pixel pretext head's loss by a trivial one (projectors still run)."""
+    pretexts = getattr(model, 'pretexts', None)
+    if pretexts is None or 'pixel' not in pretexts:
+        return False
+    pretexts['pixel'].head.loss = lambda online, target, coords: trivial_loss([online])
+    return True
+
+
+class Entry:
+    """One timed row: a model, its optimizer wrapper and its step function."""
+
+    def __init__(self, label: str, cfg: Config, device: torch.device, args,
+                 step: Optional[Callable] = None, no_head: bool = False) -> None:
+        self.label = label
+        self.model = MODELS.build(copy.deepcopy(cfg.model)).to(device)
+        self.model.init_weights()
+        self.model.train()
+        if no_head and not without_pixel_head(self.model):
+            raise UserError(f'{label}: --no-head needs a model with a pixel pretext')
+        if args.channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+        if args.amp:  # bf16 autocast; the losses compute in float32 (similarity_losses.py)
+            optim_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
+        self.optim_wrapper = build_optim_wrapper(self.model, optim_cfg)
+        if args.compile:
+            self.model.forward = torch.compile(self.model.forward)
+        self.step = step or (lambda m, d, o: m.train_step(d, o))
+        self.times: List[float] = []
+        self.mem_mb = float('nan')
+
+    def run(self, data: dict) -> None:
+        self.step(self.model, data, self.optim_wrapper)
+
+
+def sync(device: torch.device) -> None:
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
-    elapsed = time.perf_counter() - start
-    return dict(ms_per_iter=1000 * elapsed / iters, mem_mb=peak_memory_mb(device))
 
 
-def profile(cfg: Config, data: dict, device: torch.device, amp: bool, top: int) -> None:
+def pin_mmap_threshold() -> bool:
+    """glibc: serve allocations ≥ 64 KiB by mmap and return them on free (fixed threshold),
+    so the RSS follows live tensor memory. Returns False where that is not available."""
+    if platform.system() != 'Linux':
+        return False
+    try:
+        libc = ctypes.CDLL('libc.so.6')
+    except OSError:
+        return False
+    m_mmap_threshold = -3
+    return bool(libc.mallopt(m_mmap_threshold, 64 * 1024))
+
+
+def rss_bytes() -> int:
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+
+def step_memory_mb(entry: Entry, data: dict, device: torch.device) -> float:
+    """Peak memory a step adds over what was held before it (see the module docstring)."""
+    if device.type == 'cuda':
+        sync(device)
+        before = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        entry.run(data)
+        sync(device)
+        return (torch.cuda.max_memory_allocated(device) - before) / 2**20
+    before = peak = rss_bytes()
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss_bytes())
+            time.sleep(0.001)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    entry.run(data)
+    done.set()
+    sampler.join()
+    return (max(peak, rss_bytes()) - before) / 2**20
+
+
+def profile(entry: Entry, data: dict, device: torch.device, top: int) -> None:
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA]
                                            if device.type == 'cuda' else [])
-    model = MODELS.build(copy.deepcopy(cfg.model)).to(device)
-    model.init_weights()
-    optim_cfg = copy.deepcopy(cfg.optim_wrapper)
-    if amp:
-        optim_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
-    optim_wrapper = build_optim_wrapper(model, optim_cfg)
-    model.train_step(data, optim_wrapper)
     with torch_profile(activities=activities) as prof:
-        for _ in range(3):
-            model.train_step(data, optim_wrapper)
-        if device.type == 'cuda':
-            torch.cuda.synchronize(device)
-    key = 'cuda_time_total' if device.type == 'cuda' else 'cpu_time_total'
+        entry.run(data)
+        sync(device)
+    key = 'cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
+    print(f'\n== {entry.label}')
     print(prof.key_averages().table(sort_by=key, row_limit=top))
+
+
+def summarise(entries: List[Entry]) -> List[Dict]:
+    ref = entries[0].times
+    rows = []
+    for e in entries:
+        ratios = [t / r for t, r in zip(e.times, ref)]
+        rows.append(dict(
+            label=e.label, ms_median=1000 * statistics.median(e.times),
+            ms_min=1000 * min(e.times), ms_max=1000 * max(e.times),
+            ratio_median=statistics.median(ratios), ratio_min=min(ratios),
+            ratio_max=max(ratios), step_mem_mb=e.mem_mb))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('configs', nargs='+')
-    parser.add_argument('--batch', type=int, default=32)
+    parser.add_argument('configs', nargs='+', help='CONFIG[+KEY=VALUE...]')
+    parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--iters', type=int, default=20)
-    parser.add_argument('--warmup', type=int, default=5)
+    parser.add_argument('--iters', type=int, default=10, help='timed rounds')
+    parser.add_argument('--warmup', type=int, default=2, help='untimed rounds first')
+    parser.add_argument('--no-head', action='store_true',
+                        help='add each pixel config with a trivial pixel-head loss')
     parser.add_argument('--amp', action='store_true', help='bf16 autocast (GPU)')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='model in channels-last memory format (GPU)')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the models\' forward')
     parser.add_argument('--profile', type=int, default=0, metavar='K',
-                        help='also print the K most expensive ops of 3 steps (torch.profiler)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+                        help='also print the K most expensive ops of one step per entry')
+    parser.add_argument('--out', help='write the rows and the setup to this json file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='overrides for every config')
     args = parser.parse_args()
+    if args.iters < 1 or args.warmup < 0 or args.batch < 1:
+        raise UserError('--iters and --batch must be >= 1 and --warmup >= 0')
 
     device = torch.device(args.device)
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise UserError('--device cuda: no CUDA device is available')
     torch.backends.cudnn.benchmark = True
+    # init_weights' per-key log, the optimizer's note on every frozen target parameter
+    MMLogger.get_current_instance().setLevel(logging.ERROR)
     data = synthetic_batch(args.batch, args.size, torch.Generator().manual_seed(0))
-    rows = []
     with DefaultScope.overwrite_default_scope('mmssl_det'):
-        for path in args.configs:
-            cfg = Config.fromfile(path)
+        cfgs = []
+        for spec in args.configs:
+            cfg = parse_spec(spec)
             cfg.merge_from_dict(args.cfg_options)
-            res = measure(cfg, data, device, args.iters, args.warmup, args.amp)
-            rows.append((path, res))
-            if args.profile:
-                profile(cfg, data, device, args.amp, args.profile)
+            cfgs.append((spec, cfg))
+        entries = [Entry(REFERENCE, cfgs[0][1], device, args, step=encoder_only_step)]
+        for spec, cfg in cfgs:
+            entries.append(Entry(spec, cfg, device, args))
+            if args.no_head and 'pixel' in getattr(entries[-1].model, 'pretexts', {}):
+                entries.append(Entry(f'{spec} [no head]', cfg, device, args, no_head=True))
+        for i in range(args.warmup + args.iters):
+            for e in entries:
+                sync(device)
+                start = time.perf_counter()
+                e.run(data)
+                sync(device)
+                if i >= args.warmup:
+                    e.times.append(time.perf_counter() - start)
+            print(f'round {i + 1}/{args.warmup + args.iters}: ' + ' | '.join(
+                f'{1000 * e.times[-1]:.0f}' for e in entries if e.times), flush=True)
+        # Pinned only now: serving every large tensor by a fresh mmap slows the steps down.
+        mmap_pinned = device.type == 'cpu' and pin_mmap_threshold()
+        for e in entries:
+            e.mem_mb = step_memory_mb(e, data, device)
+        if args.profile:
+            for e in entries:
+                profile(e, data, device, args.profile)
+
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else \
         f'CPU ({torch.get_num_threads()} threads)'
-    print(f'\ndevice: {name} | batch {args.batch} | {args.size}px | 2 views | '
-          f'{args.iters} iters after {args.warmup} warm-up | amp={args.amp}')
-    base = rows[-1][1]['ms_per_iter']
-    mem = 'peak MB' if device.type == 'cuda' else 'RSS MB*'
-    print(f'{"config":<45} {"ms/iter":>9} {"img/s":>9} {mem:>9} {"vs last":>8}')
-    for path, res in rows:
-        print(f'{path:<45} {res["ms_per_iter"]:>9.1f} '
-              f'{1000 * args.batch / res["ms_per_iter"]:>9.1f} {res["mem_mb"]:>9.0f} '
-              f'{100 * (res["ms_per_iter"] / base - 1):>+7.1f}%')
-    if device.type != 'cuda':
-        print('* process peak RSS so far (cumulative over the rows of one call)')
+    rows = summarise(entries)
+    mem = 'step MB' if device.type == 'cuda' else 'step RSS MB'
+    print(f'\ndevice: {name} | batch {args.batch} × 2 views | {args.size}px | '
+          f'{args.iters} rounds after {args.warmup} | amp={args.amp} '
+          f'channels_last={args.channels_last} compile={args.compile}')
+    print(f'{"entry":<60} {"ms median":>9} {"(min-max)":>13} {"× bound":>7} '
+          f'{"(min-max)":>11} {mem:>11}')
+    for r in rows:
+        print(f'{r["label"]:<60} {r["ms_median"]:>9.0f} '
+              f'{r["ms_min"]:>6.0f}-{r["ms_max"]:<6.0f} {r["ratio_median"]:>7.3f} '
+              f'{r["ratio_min"]:>5.2f}-{r["ratio_max"]:<5.2f} {r["step_mem_mb"]:>11.0f}')
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        setup = dict(device=name, batch=args.batch, size=args.size, iters=args.iters,
+                     warmup=args.warmup, amp=args.amp, channels_last=args.channels_last,
+                     compile=args.compile, torch=torch.__version__,
+                     cfg_options=args.cfg_options,
+                     memory=('cuda max_memory_allocated above the step start'
+                             if device.type == 'cuda' else
+                             f'peak RSS growth during the step (mmap threshold pinned: '
+                             f'{mmap_pinned})'),
+                     date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
+        Path(args.out).write_text(json.dumps(dict(setup=setup, rows=rows), indent=1) + '\n')
+        print(f'wrote {args.out}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

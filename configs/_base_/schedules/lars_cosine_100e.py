@@ -6,6 +6,8 @@ total_batch = 1024  # 8 GPUs × 128
 max_epochs = 100
 warmup_epochs = 5
 
+# On GPUs, bf16 autocast (the similarity losses and PPM sums stay float32):
+#   --cfg-options optim_wrapper.type=AmpOptimWrapper optim_wrapper.dtype=bfloat16
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='LARS', lr=base_lr_per_256 * total_batch / 256, momentum=0.9,
