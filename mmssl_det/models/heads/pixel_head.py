@@ -3,8 +3,9 @@ from typing import Optional, Sequence
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from mmssl_det.models.utils import (pixcontrast_loss, pixpro_loss, pixpro_loss_pairs,
-                                    positive_pixel_mask, positive_pixel_pairs)
+from mmssl_det.models.utils import (pixcontrast_loss, pixel_pair_rows, pixpro_loss,
+                                    pixpro_loss_pairs, positive_pixel_index,
+                                    positive_pixel_mask)
 from mmssl_det.registry import MODELS
 
 
@@ -59,12 +60,13 @@ class PixProHead(PixelCorrespondenceHead):
     """PixPro loss (arXiv 2011.10043, eq. 5): PPM on the online branch, then
     −cos(y_i, x'_j) averaged over positive pairs, symmetrised.
 
-    ``sparse=True`` (default) computes the same loss from the positive pairs: the PPM output
-    only at the bins that have a positive (an ``R × L`` similarity instead of ``L × L``) and
-    the cosine only for the ``P`` positive pairs instead of all ``La × Lb``
-    (:func:`positive_pixel_pairs`, :func:`pixpro_loss_pairs`). Finding the pairs waits for
-    the device once per direction and level on a GPU; ``sparse=False`` is the sync-free
-    dense form (docs/benchmarks.md compares them).
+    ``sparse=True`` (default) computes the same loss from the positive pairs: found without
+    the ``La × Lb`` distance matrices (:func:`positive_pixel_index`), the PPM output only at
+    the bins that have a positive (an ``R × L`` similarity instead of ``L × L``) and the
+    cosine only for the ``P`` positive pairs instead of all ``La × Lb``
+    (:func:`pixel_pair_rows`, :func:`pixpro_loss_pairs`). Sizing the pair lists waits for
+    the device a few times per level on a GPU; ``sparse=False`` is the sync-free dense form
+    (docs/benchmarks.md compares them).
     """
 
     def __init__(self, ppm: dict = dict(type='PixelPropagationModule'), sparse: bool = True,
@@ -77,10 +79,13 @@ class PixProHead(PixelCorrespondenceHead):
              coords: Tensor) -> Tensor:
         if not self.sparse:
             return super().loss(online, target, coords)
-        mask = self.positive_mask(online, target, coords)
+        index = positive_pixel_index(coords[:, 0], coords[:, 1], online[0].shape[-2:],
+                                     target[1].shape[-2:], self.pos_threshold)
         total = 0
-        for a, b, pair_mask in ((0, 1, mask), (1, 0, mask.transpose(1, 2))):
-            rows, pairs = positive_pixel_pairs(pair_mask)
+        # Eq. 1 is symmetric: the (1, 0) positives are the (0, 1) ones with the bins swapped.
+        for a, b, pairs in ((0, 1, index), (1, 0, index[:, [0, 2, 1]])):
+            rows, pairs = pixel_pair_rows(pairs, online[a].shape[0],
+                                          online[a].shape[-2] * online[a].shape[-1])
             y = self.ppm(online[a], rows=rows)
             total = total + pixpro_loss_pairs(y, target[b].flatten(2), pairs)
         return self.loss_weight * total

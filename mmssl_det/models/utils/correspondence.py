@@ -134,32 +134,106 @@ def positive_pixel_mask(coords_a: Tensor, coords_b: Tensor, size_a: Sequence[int
     return pairwise_center_distance(coords_a, coords_b, size_a, size_b) < threshold
 
 
-def positive_pixel_pairs(mask: Tensor) -> Tuple[Tensor, Tensor]:
-    """The positive pairs of a :func:`positive_pixel_mask` as index lists, for the sparse
-    PixPro loss (arXiv 2011.10043, eq. 4-5 need ``y_i`` only where bin ``i`` has a positive).
+def positive_pixel_index(coords_a: Tensor, coords_b: Tensor, size_a: Sequence[int],
+                         size_b: Sequence[int], threshold: float = 0.7) -> Tensor:
+    """The positives of :func:`positive_pixel_mask` as index triples, without the dense
+    ``La × Lb`` matrices (arXiv 2011.10043, Sec. 3.1, eq. 1).
 
-    At a threshold of 0.7 bin diagonals each bin has a handful of positives out of ``Lb``, so
-    the loss gathers the ``P`` pairs instead of scoring all ``La × Lb`` of them. Finding them
-    reads their number (``nonzero``), which waits for the device on a GPU.
+    A pair can only be positive if its centres are closer than ``threshold`` diagonals along
+    x and along y separately (``|dx| ≤ hypot(dx, dy)``, and rounding is monotone), so the
+    candidates are the products of the per-axis candidates ``(N, Wa, Wb)`` and
+    ``(N, Ha, Hb)``; each is then tested with the same float operations as
+    :func:`pairwise_center_distance`. The result is exactly ``mask.nonzero()``; the memory
+    is the number of candidates (a few per bin) instead of ``N·La·Lb`` — what makes P2
+    (56 × 56 bins at 224 px) affordable. Sizing the candidate list waits for the device.
+
+    Args:
+        coords_a, coords_b: ``(N, 4)`` view boxes; size_a, size_b: ``(Ha, Wa)``, ``(Hb, Wb)``.
+        threshold: T, in units of the larger bin diagonal.
+
+    Returns:
+        ``(P, 3)`` long ``(image, bin of view a, bin of view b)`` (bins flattened row-major),
+        sorted as ``positive_pixel_mask(...).nonzero()``.
+    """
+    if threshold <= 0:
+        raise ValueError(f'positive_pixel_index: threshold must be > 0, got {threshold}')
+    coords_a = _check_coords(coords_a, 'coords_a')
+    coords_b = _check_coords(coords_b, 'coords_b')
+    if coords_a.shape[0] != coords_b.shape[0]:
+        raise ValueError(f'coords_a and coords_b must describe the same images, got '
+                         f'{coords_a.shape[0]} and {coords_b.shape[0]} boxes')
+    dtype = torch.promote_types(coords_a.dtype, coords_b.dtype)
+    coords_a, coords_b = coords_a.to(dtype), coords_b.to(dtype)
+    ha, wa = _check_size(size_a, 'size_a')
+    hb, wb = _check_size(size_b, 'size_b')
+    n = coords_a.shape[0]
+    with torch.autocast(coords_a.device.type, enabled=False):
+        centers_a = feature_bin_centers(coords_a, ha, wa).view(n, ha, wa, 2)
+        centers_b = feature_bin_centers(coords_b, hb, wb).view(n, hb, wb, 2)
+        diag = torch.maximum(bin_diagonal(coords_a, ha, wa), bin_diagonal(coords_b, hb, wb))
+        dx = centers_a[:, 0, :, None, 0] - centers_b[:, 0, None, :, 0]  # (N, Wa, Wb)
+        dy = centers_a[:, :, 0, None, 1] - centers_b[:, :, 0, None, 1].transpose(1, 2)
+        near_x = dx.abs() / diag[:, None, None] < threshold
+        near_y = dy.abs() / diag[:, None, None] < threshold  # (N, Ha, Hb)
+        img_x, col_a, col_b = near_x.nonzero(as_tuple=True)
+        img_y, row_a, row_b = near_y.nonzero(as_tuple=True)
+        # Every x candidate with every y candidate of the same image.
+        num_x = torch.bincount(img_x, minlength=n)
+        first_x = num_x.cumsum(0) - num_x
+        per_y = num_x[img_y]
+        y = torch.repeat_interleave(torch.arange(len(img_y), device=dx.device), per_y)
+        x = first_x[img_y[y]] + torch.arange(len(y), device=dx.device) - \
+            (per_y.cumsum(0) - per_y)[y]
+        image = img_y[y]
+        # The same operations as pairwise_center_distance, on the candidates only.
+        dist = torch.hypot(dx[image, col_a[x], col_b[x]], dy[image, row_a[y], row_b[y]])
+        keep = dist / diag[image] < threshold
+        image = image[keep]
+        bin_a = row_a[y][keep] * wa + col_a[x][keep]
+        bin_b = row_b[y][keep] * wb + col_b[x][keep]
+        order = ((image * (ha * wa) + bin_a) * (hb * wb) + bin_b).argsort()
+        return torch.stack((image, bin_a, bin_b), dim=1)[order]
+
+
+def pixel_pair_rows(index: Tensor, num_images: int, num_bins: int) -> Tuple[Tensor, Tensor]:
+    """Rows to propagate and pairs to score for the sparse PixPro loss.
+
+    Args:
+        index: ``(P, 3)`` long ``(image, bin of view a, bin of view b)`` positives, any order
+            (:func:`positive_pixel_index`, or a mask's ``nonzero()``).
+        num_images: ``N``. num_bins: ``La``, the bins of view a.
+
+    Returns:
+        ``rows`` ``(N, R)`` long: per image, the bins of view a with at least one positive,
+        ascending, padded with 0 to the largest count ``R``; and ``pairs`` ``(P, 3)`` long
+        ``(image, slot in rows, bin of view b)``, in ``index``'s order.
+    """
+    if index.dim() != 2 or index.shape[1] != 3:
+        raise ValueError(f'pixel_pair_rows: index must be (P, 3) (image, i, j), '
+                         f'got {tuple(index.shape)}')
+    image, bin_a, bin_b = index.unbind(1)
+    needed = torch.zeros(num_images, num_bins, dtype=torch.bool, device=index.device)
+    needed[image, bin_a] = True
+    slot = needed.cumsum(1) - 1  # position of each needed bin among its image's
+    num_rows = int(slot[:, -1].max()) + 1 if needed.numel() else 0
+    rows = torch.zeros(num_images, num_rows, dtype=torch.long, device=index.device)
+    img, bins = needed.nonzero(as_tuple=True)
+    rows[img, slot[img, bins]] = bins
+    return rows, torch.stack((image, slot[image, bin_a], bin_b), dim=1)
+
+
+def positive_pixel_pairs(mask: Tensor) -> Tuple[Tensor, Tensor]:
+    """:func:`pixel_pair_rows` of a dense :func:`positive_pixel_mask`, for the sparse PixPro
+    loss (arXiv 2011.10043, eq. 4-5 need ``y_i`` only where bin ``i`` has a positive).
 
     Args:
         mask: ``(N, La, Lb)`` positive pairs (bool or 0/1).
 
     Returns:
-        ``rows`` ``(N, R)`` long: per image, the bins of view a with at least one positive,
-        ascending, padded with 0 to the largest count ``R``; and ``pairs`` ``(P, 3)`` long:
-        ``(image, slot in rows, bin of view b)`` for every positive, in ``mask.nonzero()``
-        order.
+        ``rows`` ``(N, R)`` and ``pairs`` ``(P, 3)`` as :func:`pixel_pair_rows`, the pairs in
+        ``mask.nonzero()`` order.
     """
     if mask.dim() != 3:
         raise ValueError(f'positive_pixel_pairs: mask must be (N, La, Lb), '
                          f'got shape {tuple(mask.shape)}')
-    mask = mask.bool()
-    needed = mask.any(2)  # (N, La)
-    slot = needed.cumsum(1) - 1  # position of each needed bin among its image's
-    num_rows = int(slot[:, -1].max()) + 1 if needed.numel() else 0
-    rows = torch.zeros(mask.shape[0], max(num_rows, 0), dtype=torch.long, device=mask.device)
-    image, bin_a = needed.nonzero(as_tuple=True)
-    rows[image, slot[image, bin_a]] = bin_a
-    image, bin_a, bin_b = mask.nonzero(as_tuple=True)
-    return rows, torch.stack((image, slot[image, bin_a], bin_b), dim=1)
+    return pixel_pair_rows(mask.bool().nonzero(), mask.shape[0], mask.shape[1])

@@ -3,7 +3,8 @@ dense functions it replaces (arXiv 2011.10043, eq. 1, 3-5)."""
 import pytest
 import torch
 
-from mmssl_det.models.utils import (pixel_propagation, pixpro_loss, pixpro_loss_pairs,
+from mmssl_det.models.utils import (pixel_pair_rows, pixel_propagation, pixpro_loss,
+                                    pixpro_loss_pairs, positive_pixel_index,
                                     positive_pixel_mask, positive_pixel_pairs)
 
 
@@ -24,6 +25,39 @@ def test_pairs_of_a_known_mask():
     # image 0 needs bins 1 and 3, image 1 bin 2 (padded with 0 to R = 2)
     assert rows.tolist() == [[1, 3], [2, 0]]
     assert pairs.tolist() == [[0, 0, 2], [0, 1, 0], [0, 1, 1], [1, 0, 2]]
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize('sizes', [((7, 7), (7, 7)), ((6, 9), (4, 5)), ((3, 3), (14, 14)),
+                                   ((28, 28), (28, 28))])
+def test_index_equals_dense_mask_nonzero(sizes, dtype):
+    g = torch.Generator().manual_seed(2)
+    coords_a = random_coords(6, g).to(dtype)
+    coords_b = random_coords(6, g).to(dtype)
+    coords_b[0] = coords_a[0]  # identical views: coinciding centres (exact zeros)
+    coords_b[1] = torch.tensor([0.9, 0.9, 1.0, 1.0])  # far away: no positives
+    coords_a[2] = coords_b[2] = torch.tensor([0.5, 0.5, 0.5, 0.5])  # degenerate: none
+    for threshold in (0.7, 2.5):
+        mask = positive_pixel_mask(coords_a, coords_b, *sizes, threshold)
+        index = positive_pixel_index(coords_a, coords_b, *sizes, threshold)
+        assert mask.any()
+        assert torch.equal(index, mask.nonzero())
+
+
+def test_index_rejects_bad_threshold():
+    with pytest.raises(ValueError, match='threshold'):
+        positive_pixel_index(torch.zeros(1, 4), torch.zeros(1, 4), (2, 2), (2, 2), 0.0)
+
+
+def test_rows_from_an_index_in_any_order():
+    mask = torch.zeros(2, 4, 3, dtype=torch.bool)
+    mask[0, 1, 2] = mask[0, 3, 0] = mask[1, 2, 2] = True
+    index = mask.nonzero().flip(0)
+    rows, pairs = pixel_pair_rows(index, 2, 4)
+    assert rows.tolist() == [[1, 3], [2, 0]]
+    assert pairs.tolist() == [[1, 0, 2], [0, 1, 0], [0, 0, 2]]
+    with pytest.raises(ValueError, match='pixel_pair_rows'):
+        pixel_pair_rows(index[:, :2], 2, 4)
 
 
 def test_pairs_without_positives():
@@ -70,7 +104,8 @@ def test_sparse_equals_dense_loss_and_gradients(sizes):
 
     dense = pixpro_loss(pixel_propagation(x, gx), target, mask)
     dense_grads = torch.autograd.grad(dense, (x, gx))
-    rows, pairs = positive_pixel_pairs(mask)
+    rows, pairs = pixel_pair_rows(positive_pixel_index(coords_a, coords_b, (ha, wa), (hb, wb)),
+                                  n, ha * wa)
     sparse = pixpro_loss_pairs(pixel_propagation(x, gx, rows=rows), target, pairs)
     sparse_grads = torch.autograd.grad(sparse, (x, gx))
 
