@@ -57,7 +57,7 @@ OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
                                     'mmdet.engine.optimizers')
 PARAM_SCHEDULERS = _child('parameter scheduler', MMDET_PARAM_SCHEDULERS,
                           'mmdet.engine.schedulers')
-METRICS = _child('metric', MMDET_METRICS, 'mmdet.evaluation')
+METRICS = _child('metric', MMDET_METRICS, 'mmssl_det.evaluation', 'mmdet.evaluation')
 EVALUATOR = _child('evaluator', MMDET_EVALUATOR, 'mmdet.evaluation')
 VISBACKENDS = _child('vis_backend', MMDET_VISBACKENDS, 'mmdet.visualization')
 VISUALIZERS = _child('visualizer', MMDET_VISUALIZERS, 'mmdet.visualization')
