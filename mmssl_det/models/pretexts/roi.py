@@ -14,7 +14,8 @@ class RoIPretext(BasePretext):
     detector's shared convs/fcs) and ``projector``; ``head`` (``InstanceBYOLHead``) predicts the
     other view's EMA-target projection — BYOL's loss (arXiv 2006.07733, eq. 2), symmetrised,
     as SoCo's object-level consistency (arXiv 2106.02637, Sec. 3.3); ADePT pretrains the
-    detector head this way (arXiv 2211.09022).
+    detector head this way (arXiv 2211.09022). Which box of view 0 is which of view 1 comes
+    from the packing (``shared_boxes``, paired by the pipeline's box ids).
 
     Args:
         projector: vector ``ProjectionMLP`` (shared-fc width → 256). head: ``InstanceBYOLHead``.

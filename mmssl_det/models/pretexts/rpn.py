@@ -13,8 +13,9 @@ class RPNPretext(BasePretext):
     is trained on every view's pseudo boxes with its standard objectness (sigmoid CE) and
     box-regression losses, AlignDet's recipe (arXiv 2307.11077, Sec. 3.2), averaged over the
     views. Each view's pseudo boxes and image metas come packed (``PackMultiViewInputs``,
-    ``MultiViewDataPreprocessor``) in the form ``RPNHead.loss_by_feat`` takes. It reads every encoder level the RPN head is given (the FPN's P2-P6) and needs no
-    target. Logged as ``loss_<name>_cls`` / ``loss_<name>_bbox``.
+    ``MultiViewDataPreprocessor``) in the form ``RPNHead.loss_by_feat`` takes. It reads every
+    encoder level the RPN head is given (the FPN's P2-P6) and needs no target. Logged as
+    ``loss_<name>_cls`` / ``loss_<name>_bbox``.
 
     Args:
         loss_weight: factor on both losses.
