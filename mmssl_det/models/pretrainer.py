@@ -217,8 +217,7 @@ class SelfSupervisedPretrainer(BaseSelfSupervisor):
         for p in self.pretexts.values():
             p.before_step(parts)
         for p in active:  # a pretext may encode other images, e.g. RotNet its view's rotations
-            if hasattr(p, 'encoder_inputs'):
-                inputs = p.encoder_inputs(inputs)
+            inputs = p.encoder_inputs(inputs)
         with_backbone = self.neck is not None and any(p.from_backbone for p in active)
         online, target = self.encode_views(
             inputs, with_target=any(p.needs_target for p in active),

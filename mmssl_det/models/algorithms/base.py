@@ -214,9 +214,3 @@ class BaseSelfSupervisor(BaseModel):
 
     def loss(self, inputs: List[Tensor], data_samples: Sequence) -> Dict[str, Tensor]:
         raise NotImplementedError
-
-    @staticmethod
-    def view_coords(data_samples: Sequence, device: torch.device) -> Tensor:
-        """``(N, V, 4)`` view boxes in normalised original-image coordinates."""
-        return torch.stack([s.coords for s in data_samples]).to(device=device,
-                                                                  dtype=torch.float32)

@@ -106,6 +106,11 @@ class BasePretext(BaseModule):
         """Suffixes of the losses :meth:`loss` returns (``''``: the pretext's name alone)."""
         return ('', )
 
+    def encoder_inputs(self, inputs: List[Tensor]) -> List[Tensor]:
+        """The images the encoder runs on, given the batch's views (default: the views; RotNet:
+        their four rotations). Every active pretext then reads the features of these."""
+        return inputs
+
     def before_step(self, parts: Dict[str, nn.Module]) -> None:
         """Called before the encoder runs, every step (e.g. to re-normalise weights)."""
 
