@@ -69,7 +69,7 @@ def test_keys_follow_the_options(fs):
     assert fs.plan('demo', ['tfa'], ['random'], [2], [0], {}, None, None)[0][0] == stem
     assert fs.plan('demo', ['tfa'], ['random'], [2], [0], {}, None, 50)[0][0] != stem
     [(_, whole)] = fs.plan('demo', ['tfa'], ['whole'], [2], [0], {}, None, None)
-    assert whole['pretrain'] == 'configs/pixpro_fpn_rpn_demo.py'
+    assert whole['pretrain'] == ('configs/pixpro_fpn_demo.py', 'configs/rpn_pretext_demo.py')
     [(_, given)] = fs.plan('demo', ['tfa'], ['whole'], [2], [0], {'whole': 'w.pth'}, None,
                            None)
     assert (given['export'], given['pretrain']) == ('w.pth', None)

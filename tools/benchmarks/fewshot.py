@@ -9,8 +9,9 @@
 One run = (method, starting point, K, seed), the protocol of docs/fewshot.md:
   1. the starting point: ``random`` (no pretraining), ``pixpro`` (PixPro-FPN: backbone + FPN)
      or ``whole`` (whole-detector pretraining: backbone, FPN, RPN, RoI shared fcs); on the
-     demo pretrained here (configs/pixpro_fpn_demo.py, configs/pixpro_fpn_rpn_demo.py, seed
-     ``s``; tools/export_detector.py to the demo detector), elsewhere given by ``--export``;
+     demo pretrained here with seed ``s`` (configs/pixpro_fpn_demo.py; for ``whole`` then
+     configs/rpn_pretext_demo.py on its checkpoint; their own schedules) and exported whole
+     to the demo detector, elsewhere given by ``--export``;
   2. base training on the base classes from it (configs/fewshot/<setting>/...base-training.py,
      the method's; one per method x start x seed serves every K) — except ``whole-direct``
      (and ``whole-direct-rpn``, TFA only, RPN fine-tuned), which start fine-tuning from the
@@ -44,7 +45,8 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from _common import REPO, config_text, last_checkpoint, pretrain_and_export, run
+from _common import (REPO, config_text, ensure_proposals, last_checkpoint, pretrain_and_export,
+                     run)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Setting:
     ann_file: str  # the K-shot file, relative to the config's data_root
     metric: Tuple[str, str]  # (key in the metrics, column title)
     others: Tuple[str, ...]  # further keys kept in the table
-    pretrain: Optional[Dict[str, str]] = None  # start -> pretraining config (demo only)
+    # export -> pretraining stages (demo only), each from the previous one's checkpoint
+    pretrain: Optional[Dict[str, Tuple[str, ...]]] = None
 
 
 DEMO = 'configs/fewshot/demo/'
@@ -69,8 +72,10 @@ SETTINGS = {
         shots=(2, 5), ann_file='fewshot/seed{seed}/{k}shot.json',
         metric=('coco/bbox_novel_AP', 'novel AP'),
         others=('coco/bbox_novel_AP50', 'coco/bbox_base_AP', 'coco/bbox_all_AP'),
-        pretrain=dict(pixpro='configs/pixpro_fpn_demo.py',
-                      whole='configs/pixpro_fpn_rpn_demo.py')),
+        # the whole detector as in the README's comparison: PixPro-FPN, then the RPN + RoI
+        # pretexts on its checkpoint (the separate strategy), exported whole
+        pretrain=dict(pixpro=('configs/pixpro_fpn_demo.py', ),
+                      whole=('configs/pixpro_fpn_demo.py', 'configs/rpn_pretext_demo.py'))),
     'voc1': Setting(
         base=dict(tfa='configs/fewshot/voc/faster-rcnn_r50_fpn_voc-split1_base-training.py',
                   defrcn='configs/fewshot/voc/defrcn_r50_fpn_voc-split1_base-training.py'),
@@ -178,7 +183,7 @@ def plan(setting_name: str, methods: Sequence[str], starts: Sequence[str],
                                    export=exports.get(need or ''),
                                    pretrain=None if need in exports
                                    else (setting.pretrain or {}).get(need or ''))
-                    extra = [options['pretrain']] if options['pretrain'] else []
+                    extra = list(options['pretrain'] or [])
                     runs.append((f'{method}_{start}_{k}shot_seed{seed}_'
                                  f'{digest(options, configs + extra)}', options))
     return runs
@@ -197,7 +202,11 @@ def export_for(setting_name: str, setting: Setting, start: str, seed: int, work:
         raise BenchmarkError(f'start {start!r} on {setting_name} needs --export {need}=PATH '
                              '(tools/export_detector.py of your pretraining for the R50-FPN '
                              'detector)')
-    _, exported = pretrain_and_export(setting.pretrain[need], seed, work / 'pretrain')
+    init = None
+    for config in setting.pretrain[need]:
+        if Config.fromfile(str(REPO / config)).train_dataloader.dataset.get('proposals_file'):
+            ensure_proposals()
+        init, exported = pretrain_and_export(config, seed, work / 'pretrain', init)
     return str(exported)
 
 
@@ -303,6 +312,9 @@ def main() -> None:
     except BenchmarkError as e:
         sys.exit(f'error: {e}')
 
+    if args.setting == 'demo' and not args.report_only:  # both idempotent
+        run([sys.executable, 'tools/prepare_demo_data.py'])
+        run([sys.executable, 'tools/prepare_fewshot_demo.py'])
     results_dir = REPO / args.results / args.setting
     work_root = REPO / args.work_dir / args.setting
     results, missing, code = [], 0, None
