@@ -30,7 +30,8 @@ import mmssl_det  # noqa: F401  (compat: loading mmengine checkpoints)
 from mmssl_det.cli import UserError, _datasets, run_tool
 from mmssl_det.datasets.fewshot_splits import subset_classes
 from mmssl_det.export import build_detector, strip_module
-from mmssl_det.models.detectors.predictor_surgery import (PREDICTOR, checkpoint_classes,
+from mmssl_det.models.detectors.predictor_surgery import (PREDICTOR, check_base_classes,
+                                                          checkpoint_classes,
                                                           randinit_predictor)
 
 
@@ -65,6 +66,8 @@ def surgery(checkpoint: str, config: str, out: str, base_classes=None, seed: int
     if not osp.isfile(config):
         raise FileNotFoundError(f'config file not found: {config}')
     all_classes = config_classes(Config.fromfile(config))
+    base = list(base_classes) if base_classes else checkpoint_classes(ckpt)
+    check_base_classes(base or [], all_classes)  # before the (slow) detector build
     detector = build_detector(config)
     head = getattr(getattr(detector, 'roi_head', None), 'bbox_head', None)
     if head is None or not hasattr(head, 'reg_class_agnostic'):
@@ -72,7 +75,6 @@ def surgery(checkpoint: str, config: str, out: str, base_classes=None, seed: int
                         f'predictor; surgery is for two-stage detectors')
     target = {k: v for k, v in detector.state_dict().items()
               if k.startswith((f'{PREDICTOR}fc_cls.', f'{PREDICTOR}fc_reg.'))}
-    base = list(base_classes) if base_classes else checkpoint_classes(ckpt)
     new_state = randinit_predictor(state, base, all_classes, target,
                                    head.reg_class_agnostic, seed=seed)
     meta = dict(dataset_meta=dict(classes=tuple(all_classes)),

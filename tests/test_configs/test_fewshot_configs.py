@@ -1,5 +1,6 @@
 """Every configs/fewshot config builds its model (not trained) and states the protocol: classes
 of its split and subset, what is frozen, the classifier, the decoupling scales, schedules."""
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ ALL = sorted(str(p.relative_to(FEWSHOT)) for p in FEWSHOT.rglob('*.py')
 TFA_FROZEN = ['backbone', 'neck', 'rpn_head', 'roi_head.bbox_head.shared_fcs']
 
 
+@lru_cache(maxsize=None)
 def _cfg(name: str) -> Config:
-    return Config.fromfile(str(FEWSHOT / name))
+    return Config.fromfile(str(FEWSHOT / name))  # read, never modified, by the tests
 
 
 def test_the_protocol_configs_exist():

@@ -40,6 +40,16 @@ def predictor_classes(state: Mapping[str, Tensor], prefix: str = PREDICTOR) -> O
     return None if weight is None else weight.shape[0] - 1
 
 
+def check_base_classes(base_classes: Sequence[str], all_classes: Sequence[str]) -> None:
+    """Every class the checkpoint's predictor scores has a place among the fine-tuning
+    classes; otherwise a :class:`SurgeryError` naming both lists."""
+    unknown = [c for c in base_classes if c not in all_classes]
+    if unknown:
+        raise SurgeryError(f'base classes {unknown} are not in the fine-tuning classes: '
+                           f'checkpoint classes {list(base_classes)}, fine-tuning classes '
+                           f'{list(all_classes)}')
+
+
 def _normal(shape, std: float, generator: torch.Generator, like: Tensor) -> Tensor:
     return (torch.randn(shape, generator=generator) * std).to(like.dtype)
 
@@ -96,7 +106,8 @@ def randinit_predictor(state: Mapping[str, Tensor], base_classes: Optional[Seque
     if has_cls != has_reg or (base_classes is not None and not has_cls):
         missing = [names[k] for k in ('fc_cls.weight', 'fc_reg.weight') if names[k] not in state]
         raise SurgeryError(f'the checkpoint lacks the predictor keys {missing}'
-                           + (f' although its meta names the classes {list(base_classes)}'
+                           + (f' although base classes {list(base_classes)} were named '
+                              f'(meta.dataset_meta.classes or --base-classes)'
                               if base_classes is not None else '') +
                            '; give the base-trained checkpoint itself (not an export of it)')
     if has_cls:
@@ -119,11 +130,7 @@ def _copy_base_rows(state: Mapping[str, Tensor], new: Dict[str, Tensor],
     if len(base_classes) != n_base:
         raise SurgeryError(f'the checkpoint predictor scores {n_base} classes but the base '
                            f'class list has {len(base_classes)}: {base_classes}')
-    unknown = [c for c in base_classes if c not in all_classes]
-    if unknown:
-        raise SurgeryError(f'base classes {unknown} are not in the fine-tuning classes: '
-                           f'checkpoint classes {base_classes}, fine-tuning classes '
-                           f'{all_classes}')
+    check_base_classes(base_classes, all_classes)
     dim = new[names['fc_cls.weight']].shape[1]
     if old_cls.shape[1] != dim or old_reg.shape[1] != dim:
         raise SurgeryError(f'the checkpoint predictor reads {old_cls.shape[1]} features, the '

@@ -102,7 +102,7 @@ def test_missing_predictor_keys_of_a_base_checkpoint():
                                            r"fc_reg.weight'\]"):
         randinit_predictor(state, BASE, ALL, _target(), False)
     state = {k: v for k, v in _base_state().items() if 'fc_' not in k}
-    with pytest.raises(SurgeryError, match=r"although its meta names the classes \['cat'"):
+    with pytest.raises(SurgeryError, match=r"although base classes \['cat'"):
         randinit_predictor(state, BASE, ALL, _target(), False)
 
 
