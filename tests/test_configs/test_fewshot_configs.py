@@ -47,10 +47,14 @@ def test_config_builds_its_model_for_its_classes(name):
     classes = subset_classes(dataset.split, dataset.subset)
     assert model.roi_head.bbox_head.num_classes == len(classes)
     assert dataset.subset == ('base' if 'base-training' in name else 'all')
-    for split in ('val', 'test'):  # evaluated on every class, reported per group
-        assert cfg[f'{split}_dataloader'].dataset.subset == 'all'
-        assert cfg[f'{split}_evaluator'].type.startswith('FewShot')
-        assert cfg[f'{split}_evaluator'].split == dataset.split
+    for split in ('val', 'test'):  # evaluated on the classes it scores
+        evaluator = cfg[f'{split}_evaluator']
+        assert cfg[f'{split}_dataloader'].dataset.subset == dataset.subset
+        assert cfg[f'{split}_dataloader'].dataset.split == dataset.split
+        if dataset.subset == 'all':  # reported per group
+            assert evaluator.type.startswith('FewShot') and evaluator.split == dataset.split
+        else:
+            assert evaluator.type in ('VOCMetric', 'CocoMetric')
     assert {'type': 'ClassCheckHook'} in cfg.custom_hooks
     if 'shot-ft' in name:
         k = int(name.split('shot-ft')[0].rsplit('_', 1)[1])

@@ -31,7 +31,9 @@ TINY = dict(
     train_cfg=dict(rpn_proposal=dict(max_per_img=64), rcnn=dict(sampler=dict(num=32))),
     test_cfg=dict(rpn=dict(max_per_img=32), rcnn=dict(score_thr=0.0)),
 )
-METRICS = [f'coco/bbox_{g}_{m}' for g in ('base', 'novel', 'all') for m in ('AP', 'AP50')]
+FEWSHOT_METRICS = [f'coco/bbox_{g}_{m}' for g in ('base', 'novel', 'all')
+                   for m in ('AP', 'AP50')]
+BASE_METRICS = ['coco/bbox_mAP', 'coco/bbox_mAP_50']  # base training: base classes only
 
 
 def _load_tool():
@@ -89,7 +91,7 @@ def tiny_cfg(name: str, root: Path, work_dir: Path, load_from=None) -> Config:
     return cfg
 
 
-def train(cfg: Config):
+def train(cfg: Config, expected=FEWSHOT_METRICS):
     runner = Runner.from_cfg(cfg)
     runner.train()
     hub = runner.message_hub
@@ -97,9 +99,9 @@ def train(cfg: Config):
     assert len(losses) == 2 and all(math.isfinite(x) for x in losses), losses
     metrics = {k[len('val/'):]: v.current() for k, v in hub.log_scalars.items()
                if k.startswith('val/')}
-    missing = [k for k in METRICS if k not in metrics]
+    missing = [k for k in expected if k not in metrics]
     assert not missing, f'{missing} not reported; got {sorted(metrics)}'
-    assert all(0 <= metrics[k] <= 1 for k in METRICS), metrics
+    assert all(0 <= metrics[k] <= 1 for k in expected), metrics
     return runner, Path(cfg.work_dir) / 'iter_2.pth'
 
 
@@ -115,7 +117,8 @@ def surgery_for(config: str, checkpoint: Path, root: Path, tmp: Path) -> Path:
 @pytest.fixture(scope='module')
 def base_checkpoint(root, tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp('base')
-    runner, ckpt = train(tiny_cfg('faster-rcnn_r18_fpn_demo_base-training.py', root, work))
+    runner, ckpt = train(tiny_cfg('faster-rcnn_r18_fpn_demo_base-training.py', root, work),
+                         BASE_METRICS)
     assert runner.model.roi_head.bbox_head.num_classes == 1
     assert list(torch.load(ckpt)['meta']['dataset_meta']['classes']) == ['large crown']
     return ckpt
@@ -138,7 +141,8 @@ def test_tfa_fine_tunes_only_the_predictor_from_the_surgery(root, base_checkpoin
 
 
 def test_defrcn_base_training_surgery_and_fine_tuning(root, tmp_path):
-    _, base = train(tiny_cfg('defrcn_r18_fpn_demo_base-training.py', root, tmp_path / 'base'))
+    _, base = train(tiny_cfg('defrcn_r18_fpn_demo_base-training.py', root, tmp_path / 'base'),
+                    BASE_METRICS)
     assert 'gdl_roi.affine.weight' in torch.load(base)['state_dict']
     init = surgery_for('defrcn_r18_fpn_demo_2shot-ft.py', base, root, tmp_path)
     runner, ckpt = train(tiny_cfg('defrcn_r18_fpn_demo_2shot-ft.py', root, tmp_path / 'ft',
@@ -189,3 +193,12 @@ def test_surgery_tool_errors_end_in_one_line(base_checkpoint, tmp_path, monkeypa
                    "checkpoint classes ['oak'], fine-tuning classes ['large crown', "
                    "'small crown']"]
     assert not (tmp_path / 'x.pth').exists()
+
+
+def test_base_detector_evaluated_on_all_classes_is_refused(root, base_checkpoint, tmp_path):
+    cfg = tiny_cfg('faster-rcnn_r18_fpn_demo_base-training.py', root, tmp_path,
+                   base_checkpoint)
+    cfg.test_dataloader.dataset.subset = 'all'
+    with pytest.raises(ClassListError, match=r"scores 1 classes but the test dataset has 2: "
+                                             r"\['large crown', 'small crown'\]"):
+        Runner.from_cfg(cfg).test()

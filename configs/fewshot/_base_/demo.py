@@ -2,9 +2,9 @@
 # 128-channel FPN, 320-px tiles, SGD lr 0.02 at batch 2, 200 iterations:
 # ../../benchmarks/faster-rcnn_r18_fpn_demo.py) on the two-class split of
 # tools/prepare_fewshot_demo.py (tree crowns by box area: 'large crown' base, 'small crown'
-# novel; data/demo/fewshot/). Training set here: base training (base_train.json, subset
-# 'base', one class); ./demo_ft.py switches to a K-shot file. Val / test tiles with both
-# classes, FewShotCocoMetric: coco/bbox_novel_AP, coco/bbox_base_AP, coco/bbox_all_AP (+50/75).
+# novel; data/demo/fewshot/). As set here, base training: base_train.json, val / test tiles
+# restricted to the base class (CocoMetric: coco/bbox_mAP = base AP); ./demo_ft.py switches
+# to a K-shot file and both classes (FewShotCocoMetric: coco/bbox_novel_AP, base, all).
 # load_from: a base-trained checkpoint after tools/fewshot_surgery.py, an export
 # (tools/export_detector.py) for base training, or None (random init).
 _base_ = ['../../benchmarks/faster-rcnn_r18_fpn_demo.py']
@@ -25,7 +25,7 @@ val_dataloader = dict(
         _delete_=True,
         type='FewShotCocoDataset',
         split='demo',
-        subset='all',
+        subset='base',
         data_root=data_root,
         ann_file='fewshot/val.json',
         data_prefix=dict(img='images/val/'),
@@ -36,15 +36,15 @@ test_dataloader = dict(
         _delete_=True,
         type='FewShotCocoDataset',
         split='demo',
-        subset='all',
+        subset='base',
         data_root=data_root,
         ann_file='fewshot/test.json',
         data_prefix=dict(img='images/test/'),
         test_mode=True,
         pipeline={{_base_.test_pipeline}}))
-val_evaluator = dict(_delete_=True, type='FewShotCocoMetric', split='demo',
+val_evaluator = dict(_delete_=True, type='CocoMetric', metric='bbox',
                      ann_file=data_root + 'fewshot/val.json')
-test_evaluator = dict(_delete_=True, type='FewShotCocoMetric', split='demo',
+test_evaluator = dict(_delete_=True, type='CocoMetric', metric='bbox',
                       ann_file=data_root + 'fewshot/test.json')
 # mmssl_det.evaluation registers FewShotCocoMetric (the metric registry does not import it)
 custom_imports = dict(imports=['mmssl_det', 'mmssl_det.evaluation'], allow_failed_imports=False)

@@ -1,4 +1,4 @@
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -26,29 +26,34 @@ class ClassCheckHook(Hook):
     loads silently and scores the wrong classes. Checked in ``after_load_checkpoint`` (the
     checkpoint before it is copied into the model):
 
-    - the model's ``roi_head.bbox_head.num_classes`` equals the dataset's class count;
+    - the model's ``roi_head.bbox_head.num_classes`` equals the class count of every built
+      loop's dataset (a detector's label ``i`` means class ``i`` of the dataset it is
+      evaluated on: a base-class detector tested on all classes would score the wrong ones);
     - the checkpoint's ``meta.dataset_meta.classes`` (written by mmengine at save time and by
       tools/fewshot_surgery.py), when present, equal the dataset's classes in order;
     - the checkpoint's classifier (``roi_head.bbox_head.fc_cls.weight``), when present, has
       one row per dataset class plus background.
 
-    The dataset is that of the run's first built loop (train, else val, else test).
+    "The dataset" is that of the run's first built loop (train, else val, else test).
     """
 
     priority = 'VERY_HIGH'  # before other hooks look at the checkpoint
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        data = _dataset_classes(runner)
-        if data is None:
+        loops = _dataset_classes(runner)
+        if not loops:
             return
+        data = next(iter(loops.values()))
         source = runner.cfg.get('load_from') or 'the checkpoint'
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         head = getattr(getattr(model, 'roi_head', None), 'bbox_head', None)
         n_model = getattr(head, 'num_classes', None)
-        if isinstance(n_model, int) and n_model != len(data):
-            raise ClassListError(
-                f'the detector scores {n_model} classes but the dataset has {len(data)}: '
-                f'{data}; set model.roi_head.bbox_head.num_classes={len(data)}')
+        for loop, classes in loops.items():
+            if isinstance(n_model, int) and n_model != len(classes):
+                raise ClassListError(
+                    f'the detector scores {n_model} classes but the {loop} dataset has '
+                    f'{len(classes)}: {classes}; set model.roi_head.bbox_head.num_classes or '
+                    f'the {loop} dataset (e.g. subset) so that they agree')
         ckpt = checkpoint_classes(checkpoint)
         if ckpt is not None and ckpt != data:
             raise ClassListError(
@@ -68,10 +73,13 @@ def _fix(source: str) -> str:
             f'{source} --config THIS_CONFIG --out NEW.pth and load that')
 
 
-def _dataset_classes(runner) -> Optional[List[str]]:
-    for name in ('_train_loop', '_val_loop', '_test_loop'):
-        loop = getattr(runner, name, None)
+def _dataset_classes(runner) -> Dict[str, List[str]]:
+    """The class list of each built loop's dataset (train, val, test order), by loop name."""
+    found = {}
+    for name in ('train', 'val', 'test'):
+        loop = getattr(runner, f'_{name}_loop', None)
         if isinstance(loop, BaseLoop):
             classes: Optional[Sequence[str]] = loop.dataloader.dataset.metainfo.get('classes')
-            return None if classes is None else list(classes)
-    return None
+            if classes is not None:
+                found[name] = list(classes)
+    return found
