@@ -195,10 +195,15 @@ def test_surgery_tool_errors_end_in_one_line(base_checkpoint, tmp_path, monkeypa
     assert not (tmp_path / 'x.pth').exists()
 
 
-def test_base_detector_evaluated_on_all_classes_is_refused(root, base_checkpoint, tmp_path):
+@pytest.mark.parametrize('loop', ['test', 'val'])
+def test_base_detector_evaluated_on_all_classes_is_refused(root, base_checkpoint, tmp_path,
+                                                           loop):
+    """Whether or not a checkpoint is loaded (test: the base checkpoint; val: training from
+    scratch), before anything runs."""
     cfg = tiny_cfg('faster-rcnn_r18_fpn_demo_base-training.py', root, tmp_path,
-                   base_checkpoint)
-    cfg.test_dataloader.dataset.subset = 'all'
-    with pytest.raises(ClassListError, match=r"scores 1 classes but the test dataset has 2: "
-                                             r"\['large crown', 'small crown'\]"):
-        Runner.from_cfg(cfg).test()
+                   base_checkpoint if loop == 'test' else None)
+    cfg[f'{loop}_dataloader'].dataset.subset = 'all'
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ClassListError, match=rf"scores 1 classes but the {loop} dataset has "
+                                             r"2: \['large crown', 'small crown'\]"):
+        runner.test() if loop == 'test' else runner.train()

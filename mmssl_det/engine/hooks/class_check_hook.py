@@ -23,13 +23,14 @@ class ClassCheckHook(Hook):
     mmengine loads ``load_from`` non-strictly: a base-trained box predictor with 15 + 1 rows
     meeting a 20 + 1-row head is skipped with a logged "size mismatch" and the run fine-tunes
     a random predictor; a checkpoint whose rows have the right count but another class order
-    loads silently and scores the wrong classes. Checked in ``after_load_checkpoint`` (the
-    checkpoint before it is copied into the model):
+    loads silently and scores the wrong classes. Checked
 
-    - the model's ``roi_head.bbox_head.num_classes`` equals the class count of every built
-      loop's dataset (a detector's label ``i`` means class ``i`` of the dataset it is
-      evaluated on: a base-class detector tested on all classes would score the wrong ones);
-    - the checkpoint's ``meta.dataset_meta.classes`` (written by mmengine at save time and by
+    - in ``before_run`` (the loops of the run are built): the model's
+      ``roi_head.bbox_head.num_classes`` equals the class count of every loop's dataset (a
+      detector's label ``i`` means class ``i`` of the dataset it is evaluated on: a
+      base-class detector tested on all classes would score the wrong ones);
+    - in ``after_load_checkpoint`` (the checkpoint before it is copied into the model): the
+      checkpoint's ``meta.dataset_meta.classes`` (written by mmengine at save time and by
       tools/fewshot_surgery.py), when present, equal the dataset's classes in order;
     - the checkpoint's classifier (``roi_head.bbox_head.fc_cls.weight``), when present, has
       one row per dataset class plus background.
@@ -39,33 +40,37 @@ class ClassCheckHook(Hook):
 
     priority = 'VERY_HIGH'  # before other hooks look at the checkpoint
 
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        loops = _dataset_classes(runner)
-        if not loops:
-            return
-        data = next(iter(loops.values()))
-        source = runner.cfg.get('load_from') or 'the checkpoint'
+    def before_run(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         head = getattr(getattr(model, 'roi_head', None), 'bbox_head', None)
         n_model = getattr(head, 'num_classes', None)
-        for loop, classes in loops.items():
-            if isinstance(n_model, int) and n_model != len(classes):
+        if not isinstance(n_model, int):
+            return
+        for loop, classes in _dataset_classes(runner).items():
+            if n_model != len(classes):
                 raise ClassListError(
                     f'the detector scores {n_model} classes but the {loop} dataset has '
                     f'{len(classes)}: {classes}; set model.roi_head.bbox_head.num_classes or '
                     f'the {loop} dataset (e.g. subset) so that they agree')
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        loops = _dataset_classes(runner)
+        if not loops:
+            return
+        first, data = next(iter(loops.items()))
+        uses = f'this run {"trains" if first == "train" else "evaluates"} on'
+        source = runner.cfg.get('load_from') or 'the checkpoint'
         ckpt = checkpoint_classes(checkpoint)
         if ckpt is not None and ckpt != data:
             raise ClassListError(
                 f'load_from={source} was trained on the classes {ckpt} (its '
-                f'meta.dataset_meta.classes) but this run trains on {data}; '
-                f'{_fix(source)}')
+                f'meta.dataset_meta.classes) but {uses} {data}; {_fix(source)}')
         rows = predictor_classes(strip_module(checkpoint.get('state_dict', checkpoint)))
         if rows is not None and rows != len(data):
             named = ckpt if ckpt is not None else f'{rows} classes (names not in its meta)'
             raise ClassListError(
                 f'load_from={source} has a box classifier ({PREDICTOR}fc_cls) for {named} '
-                f'but this run trains on {len(data)} classes {data}; {_fix(source)}')
+                f'but {uses} {len(data)} classes {data}; {_fix(source)}')
 
 
 def _fix(source: str) -> str:
