@@ -1,6 +1,6 @@
 """Few-shot detection from pretrained whole detectors: K shots x seeds x starting points.
 
-    python tools/benchmarks/fewshot.py [--setting demo] [--methods tfa defrcn]
+    python tools/benchmarks/fewshot.py [--setting demo] [--methods tfa [defrcn]]
         [--starts random pixpro whole whole-direct whole-direct-rpn] [--shots 2 5]
         [--seeds 0 1 2] [--base-iters N] [--ft-iters N] [--report-only]
     # VOC split 1 / COCO (GPUs; exports of your R50 pretrainings for the R50-FPN detector):
@@ -287,7 +287,8 @@ def main() -> None:
     parser.add_argument('--setting', choices=sorted(SETTINGS), default='demo')
     parser.add_argument('--methods', nargs='+', choices=METHODS, default=['tfa'])
     parser.add_argument('--starts', nargs='+', choices=sorted(STARTS),
-                        default=['random', 'pixpro', 'whole', 'whole-direct'])
+                        default=['random', 'pixpro', 'whole', 'whole-direct',
+                                 'whole-direct-rpn'])
     parser.add_argument('--shots', type=int, nargs='+', help='K (default: the setting\'s)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--export', action='append', default=[], metavar='START=PATH',
