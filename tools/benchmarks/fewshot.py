@@ -55,8 +55,7 @@ class Setting:
     finetune: Dict[str, str]  # method (or 'tfa-rpn') -> fine-tuning config, '{k}' for K
     shots: Tuple[int, ...]
     ann_file: str  # the K-shot file, relative to the config's data_root
-    metric: Tuple[str, str]  # (key in the metrics, column title)
-    others: Tuple[str, ...]  # further keys kept in the table
+    metric: Tuple[str, str]  # (key in the metrics, table title); result files keep them all
     # export -> pretraining stages (demo only), each from the previous one's checkpoint
     pretrain: Optional[Dict[str, Tuple[str, ...]]] = None
 
@@ -71,7 +70,6 @@ SETTINGS = {
                   'defrcn': DEMO + 'defrcn_r18_fpn_demo_{k}shot-ft.py'},
         shots=(2, 5), ann_file='fewshot/seed{seed}/{k}shot.json',
         metric=('coco/bbox_novel_AP', 'novel AP'),
-        others=('coco/bbox_novel_AP50', 'coco/bbox_base_AP', 'coco/bbox_all_AP'),
         # the whole detector as in the README's comparison: PixPro-FPN, then the RPN + RoI
         # pretexts on its checkpoint (the separate strategy), exported whole
         pretrain=dict(pixpro=('configs/pixpro_fpn_demo.py', ),
@@ -82,16 +80,14 @@ SETTINGS = {
         finetune={'tfa': 'configs/fewshot/voc/tfa_r50_fpn_voc-split1_{k}shot-ft.py',
                   'defrcn': 'configs/fewshot/voc/defrcn_r50_fpn_voc-split1_{k}shot-ft.py'},
         shots=(1, 2, 3, 5, 10), ann_file='fewshot/voc1/seed{seed}/{k}shot.json',
-        metric=('pascal_voc/novel_AP50', 'novel AP50'),
-        others=('pascal_voc/base_AP50', 'pascal_voc/all_AP50')),
+        metric=('pascal_voc/novel_AP50', 'novel AP50')),
     'coco': Setting(
         base=dict(tfa='configs/fewshot/coco/faster-rcnn_r50_fpn_coco_base-training.py',
                   defrcn='configs/fewshot/coco/defrcn_r50_fpn_coco_base-training.py'),
         finetune={'tfa': 'configs/fewshot/coco/tfa_r50_fpn_coco_{k}shot-ft.py',
                   'defrcn': 'configs/fewshot/coco/defrcn_r50_fpn_coco_{k}shot-ft.py'},
         shots=(10, 30), ann_file='fewshot/coco/seed{seed}/{k}shot.json',
-        metric=('coco/bbox_novel_AP', 'novel AP'),
-        others=('coco/bbox_novel_AP50', 'coco/bbox_base_AP', 'coco/bbox_all_AP')),
+        metric=('coco/bbox_novel_AP', 'novel AP')),
 }
 # start -> (the export it needs, base training first?, fine-tuning config variant)
 STARTS = {
