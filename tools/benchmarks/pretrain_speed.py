@@ -9,21 +9,26 @@ batch of two views (random images, overlapping RandomResizedCrop-like boxes; no 
 
 The reference ``encoder-only`` is the bound a pretext cannot beat: the first config's model
 with the same views through the online backbone + neck (forward and backward) and the EMA
-target (forward), and a trivial loss (the mean of every encoder map). ``--no-head`` adds, for
-every config with a ``pixel`` pretext, the same step with the pixel head's loss replaced by
-a trivial one (encoder + dense projectors: the floor of the exact PixPro math).
+target (forward), and a trivial loss: the mean of the encoder maps the first config's
+pretexts read (all of them if any pretext reads all), so that, as in the real step, maps no
+loss reads get no backward (e.g. P2's FPN convs under PixPro on P3-P5). ``--no-head`` adds, for
+every config file with a ``pixel`` pretext (once, without the ``+`` overrides), the same
+step with the pixel head's loss replaced by a trivial one (encoder + dense projectors: the
+floor of the exact PixPro math).
 
-All entries are timed in the same process, one step of each in turn, ``--iters`` rounds
-after ``--warmup``; each entry's ratio to the bound is the median (and min–max) of the
-per-round ratios, so load from other processes hits both sides of a ratio alike.
+All entries are timed in the same process, ``--iters`` rounds after ``--warmup``; a round
+runs bound, A, bound, B, bound … and each step's ratio is its time over the mean of the two
+bound steps around it; an entry's ratio is the median (and min–max) of those, so load from
+other processes hits both sides of a ratio alike. The same ratios of this process's CPU time
+(``time.process_time``) are printed beside them: on a CPU shared with other jobs and one
+thread they measure the work and barely see the others' load (on a GPU they are meaningless).
 ``KEY=VALUE`` after a ``+`` overrides that config alone (mmengine ``--cfg-options``
 syntax), e.g. ``configs/pixpro_fpn.py+model.pixel_head.sparse=False``.
 
 Peak memory is measured on one extra step per entry: on CUDA ``max_memory_allocated`` above
 what was allocated before the step; on CPU the peak resident-set growth during the step
-(sampled every 1 ms from /proc/self/statm, with glibc's mmap threshold pinned at 64 KiB after
-the timed rounds, so that freed tensors leave the RSS and every step starts from the same
-floor).
+(sampled every 1 ms from /proc/self/statm) after glibc's ``malloc_trim(0)`` has handed the
+free heap pages back, so the growth counts the memory the step touches.
 """
 import argparse
 import copy
@@ -36,7 +41,7 @@ import statistics
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -79,9 +84,21 @@ def parse_spec(spec: str) -> Config:
     return cfg
 
 
-def trivial_loss(feats) -> torch.Tensor:
-    """A loss touching every map, so backward runs through the whole encoder."""
-    return sum(f.float().mean() for view in feats for f in view)
+def trivial_loss(feats, levels: Optional[Sequence[int]] = None) -> torch.Tensor:
+    """The mean of the maps ``levels`` (None: all) of every view: backward reaches exactly
+    the encoder parts those maps depend on."""
+    return sum(f.float().mean() for view in feats for i, f in enumerate(view)
+               if levels is None or i in levels or i - len(view) in levels)
+
+
+def used_levels(model) -> Optional[Tuple[int, ...]]:
+    """The encoder levels the model's pretexts read; None if one reads them all."""
+    levels = set()
+    for pretext in getattr(model, 'pretexts', {}).values():
+        if pretext.levels is None:
+            return None
+        levels.update(pretext.levels)
+    return tuple(sorted(levels)) or None
 
 
 def encoder_only_step(model, data: dict, optim_wrapper: OptimWrapper) -> None:
@@ -89,7 +106,7 @@ def encoder_only_step(model, data: dict, optim_wrapper: OptimWrapper) -> None:
     with optim_wrapper.optim_context(model):
         data = model.data_preprocessor(data, True)
         online, _ = model.encode_views(data['inputs'])
-        loss = trivial_loss(online)
+        loss = trivial_loss(online, used_levels(model))
     optim_wrapper.update_params(loss)
 
 
@@ -123,6 +140,9 @@ class Entry:
             self.model.forward = torch.compile(self.model.forward)
         self.step = step or (lambda m, d, o: m.train_step(d, o))
         self.times: List[float] = []
+        self.ratios: List[float] = []  # to the mean of the two bound steps around each step
+        self.cpu_times: List[float] = []  # process CPU time: robust to other processes' load
+        self.cpu_ratios: List[float] = []
         self.mem_mb = float('nan')
 
     def run(self, data: dict) -> None:
@@ -134,17 +154,16 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def pin_mmap_threshold() -> bool:
-    """glibc: serve allocations ≥ 64 KiB by mmap and return them on free (fixed threshold),
-    so the RSS follows live tensor memory. Returns False where that is not available."""
+def release_free_memory() -> bool:
+    """glibc ``malloc_trim(0)``: hand every free page of the heap back to the system, so the
+    resident set is the live memory and a step's growth is what it touches anew. False where
+    that is not available (then the CPU figure undercounts reused heap memory)."""
     if platform.system() != 'Linux':
         return False
     try:
-        libc = ctypes.CDLL('libc.so.6')
-    except OSError:
+        return bool(ctypes.CDLL('libc.so.6').malloc_trim(0)) or True
+    except (OSError, AttributeError):
         return False
-    m_mmap_threshold = -3
-    return bool(libc.mallopt(m_mmap_threshold, 64 * 1024))
 
 
 def rss_bytes() -> int:
@@ -161,6 +180,7 @@ def step_memory_mb(entry: Entry, data: dict, device: torch.device) -> float:
         entry.run(data)
         sync(device)
         return (torch.cuda.max_memory_allocated(device) - before) / 2**20
+    release_free_memory()
     before = peak = rss_bytes()
     done = threading.Event()
 
@@ -192,15 +212,16 @@ def profile(entry: Entry, data: dict, device: torch.device, top: int) -> None:
 
 
 def summarise(entries: List[Entry]) -> List[Dict]:
-    ref = entries[0].times
     rows = []
     for e in entries:
-        ratios = [t / r for t, r in zip(e.times, ref)]
+        ratios, cpu_ratios = e.ratios or [1.0], e.cpu_ratios or [1.0]
         rows.append(dict(
             label=e.label, ms_median=1000 * statistics.median(e.times),
             ms_min=1000 * min(e.times), ms_max=1000 * max(e.times),
             ratio_median=statistics.median(ratios), ratio_min=min(ratios),
-            ratio_max=max(ratios), step_mem_mb=e.mem_mb))
+            ratio_max=max(ratios), cpu_ms_median=1000 * statistics.median(e.cpu_times),
+            cpu_ratio_median=statistics.median(cpu_ratios), cpu_ratio_min=min(cpu_ratios),
+            cpu_ratio_max=max(cpu_ratios), step_mem_mb=e.mem_mb))
     return rows
 
 
@@ -232,6 +253,8 @@ def main() -> None:
     device = torch.device(args.device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise UserError('--device cuda: no CUDA device is available')
+    if args.amp and device.type != 'cuda':
+        raise UserError('--amp needs --device cuda (mmengine\'s AmpOptimWrapper is GPU-only)')
     torch.backends.cudnn.benchmark = True
     # init_weights' per-key log, the optimizer's note on every frozen target parameter
     MMLogger.get_current_instance().setLevel(logging.ERROR)
@@ -243,22 +266,40 @@ def main() -> None:
             cfg.merge_from_dict(args.cfg_options)
             cfgs.append((spec, cfg))
         entries = [Entry(REFERENCE, cfgs[0][1], device, args, step=encoder_only_step)]
+        no_head_done = set()  # one floor per config file: overrides of the head don't move it
         for spec, cfg in cfgs:
             entries.append(Entry(spec, cfg, device, args))
-            if args.no_head and 'pixel' in getattr(entries[-1].model, 'pretexts', {}):
-                entries.append(Entry(f'{spec} [no head]', cfg, device, args, no_head=True))
+            path = spec.split('+')[0]
+            if args.no_head and path not in no_head_done and \
+                    'pixel' in getattr(entries[-1].model, 'pretexts', {}):
+                no_head_done.add(path)
+                base = Config.fromfile(path)
+                base.merge_from_dict(args.cfg_options)
+                entries.append(Entry(f'{path} [no head]', base, device, args, no_head=True))
+        ref = entries[0]
         for i in range(args.warmup + args.iters):
-            for e in entries:
+            # bound, A, bound, B, bound …: each step sits between two bound steps
+            order = [ref] + [x for e in entries[1:] for x in (e, ref)]
+            times, cpu = [], []
+            for e in order:
                 sync(device)
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 e.run(data)
                 sync(device)
-                if i >= args.warmup:
-                    e.times.append(time.perf_counter() - start)
-            print(f'round {i + 1}/{args.warmup + args.iters}: ' + ' | '.join(
-                f'{1000 * e.times[-1]:.0f}' for e in entries if e.times), flush=True)
-        # Pinned only now: serving every large tensor by a fresh mmap slows the steps down.
-        mmap_pinned = device.type == 'cpu' and pin_mmap_threshold()
+                times.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
+            if i < args.warmup:
+                continue
+            ref.times.extend(times[0::2])
+            ref.cpu_times.extend(cpu[0::2])
+            for k, e in enumerate(entries[1:]):
+                e.times.append(times[2 * k + 1])
+                e.cpu_times.append(cpu[2 * k + 1])
+                e.ratios.append(times[2 * k + 1] / (0.5 * (times[2 * k] + times[2 * k + 2])))
+                e.cpu_ratios.append(cpu[2 * k + 1] / (0.5 * (cpu[2 * k] + cpu[2 * k + 2])))
+            print(f'round {i + 1 - args.warmup}/{args.iters}: ' + ' | '.join(
+                f'{1000 * t:.0f}' for t in times), flush=True)
+        trimmed = device.type == 'cpu' and release_free_memory()
         for e in entries:
             e.mem_mb = step_memory_mb(e, data, device)
         if args.profile:
@@ -268,26 +309,31 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else \
         f'CPU ({torch.get_num_threads()} threads)'
     rows = summarise(entries)
+    bound_levels = used_levels(entries[0].model)
     mem = 'step MB' if device.type == 'cuda' else 'step RSS MB'
     print(f'\ndevice: {name} | batch {args.batch} × 2 views | {args.size}px | '
           f'{args.iters} rounds after {args.warmup} | amp={args.amp} '
-          f'channels_last={args.channels_last} compile={args.compile}')
+          f'channels_last={args.channels_last} compile={args.compile} | bound: loss on '
+          f'levels {bound_levels or "all"}')
     print(f'{"entry":<60} {"ms median":>9} {"(min-max)":>13} {"× bound":>7} '
-          f'{"(min-max)":>11} {mem:>11}')
+          f'{"(min-max)":>11} {"cpu ms":>7} {"cpu × bound":>11} {"(min-max)":>11} {mem:>11}')
     for r in rows:
         print(f'{r["label"]:<60} {r["ms_median"]:>9.0f} '
               f'{r["ms_min"]:>6.0f}-{r["ms_max"]:<6.0f} {r["ratio_median"]:>7.3f} '
-              f'{r["ratio_min"]:>5.2f}-{r["ratio_max"]:<5.2f} {r["step_mem_mb"]:>11.0f}')
+              f'{r["ratio_min"]:>5.2f}-{r["ratio_max"]:<5.2f} {r["cpu_ms_median"]:>7.0f} '
+              f'{r["cpu_ratio_median"]:>11.3f} {r["cpu_ratio_min"]:>5.2f}-'
+              f'{r["cpu_ratio_max"]:<5.2f} {r["step_mem_mb"]:>11.0f}')
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         setup = dict(device=name, batch=args.batch, size=args.size, iters=args.iters,
                      warmup=args.warmup, amp=args.amp, channels_last=args.channels_last,
                      compile=args.compile, torch=torch.__version__,
+                     bound_levels=bound_levels,
                      cfg_options=args.cfg_options,
                      memory=('cuda max_memory_allocated above the step start'
                              if device.type == 'cuda' else
-                             f'peak RSS growth during the step (mmap threshold pinned: '
-                             f'{mmap_pinned})'),
+                             f'peak RSS growth during the step after malloc_trim(0) '
+                             f'(available: {trimmed})'),
                      date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
         Path(args.out).write_text(json.dumps(dict(setup=setup, rows=rows), indent=1) + '\n')
         print(f'wrote {args.out}')

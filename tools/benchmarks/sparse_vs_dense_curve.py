@@ -6,7 +6,8 @@ head (``PixProHead(sparse=...)``), same seed: the two curves must agree within n
 
 Each run is the real training loop (tools/train.py's Runner: data pipeline, schedules, EMA
 hook) stopped after ``--iters`` iterations; the losses of every iteration are recorded.
-Prints both curves, their max abs difference and the seconds per iteration of each.
+Prints both curves, their max abs difference and the wall seconds per iteration of each
+(start-up included, on a shared machine: not a speed comparison; see pretrain_speed.py).
 Resumable: a finished run's curve is read back from ``--out``.
 """
 import argparse
@@ -94,9 +95,12 @@ def main() -> None:
     done['max_abs_diff'] = diffs
     done['date'] = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     out.write_text(json.dumps(done, indent=1) + '\n')
-    total = [(sum(a.get(k, 0) for k in keys if k.startswith('loss')),
-              sum(b.get(k, 0) for k in keys if k.startswith('loss')))
-             for a, b in zip(done['sparse']['curve'], done['dense']['curve'])]
+    def total(losses: Dict[str, float]) -> float:  # the logged sum, or the sum of the parts
+        return losses['loss'] if 'loss' in losses else sum(
+            v for k, v in losses.items() if k.startswith('loss'))
+
+    total = [(total(a), total(b)) for a, b in zip(done['sparse']['curve'],
+                                                   done['dense']['curve'])]
     print(f'{"iter":>4} {"sparse":>10} {"dense":>10}')
     for i, (s, d) in enumerate(total):
         print(f'{i + 1:>4} {s:>10.5f} {d:>10.5f}')
