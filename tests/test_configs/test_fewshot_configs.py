@@ -1,5 +1,6 @@
 """Every configs/fewshot config builds its model (not trained) and states the protocol: classes
-of its split and subset, what is frozen, the classifier, the decoupling scales, schedules."""
+of its split and subset, what is frozen, the classifier, the decoupling scales, schedules; the
+VOC split 1 and COCO fine-tuning configs train 2 iterations and evaluate on format fixtures."""
 from functools import lru_cache
 from pathlib import Path
 
@@ -106,3 +107,44 @@ def test_voc_reports_novel_ap50_with_voc07_metric():
     cfg = _cfg('voc/tfa_r50_fpn_voc-split1_10shot-ft.py')
     assert cfg.val_evaluator.eval_mode == '11points' and cfg.val_evaluator.iou_thrs == [0.5]
     assert cfg.val_dataloader.dataset.ann_file == 'VOC2007/ImageSets/Main/test.txt'
+
+
+# ------------------------------------------------- the standard configs run on format fixtures
+@pytest.mark.parametrize('name,kind', [('voc/tfa_r50_fpn_voc-split1_10shot-ft.py', 'voc'),
+                                       ('coco/tfa_r50_fpn_coco_10shot-ft.py', 'coco')])
+def test_standard_fine_tuning_trains_and_evaluates_on_format_fixtures(
+        name, kind, dataset_root, tiny_cfg, tmp_path):
+    """The VOC split 1 / COCO fine-tuning configs as shipped (R50, images x0.16, 2 iterations,
+    random init) on the format fixtures (tests/format_fixtures.py: one class, pottedplant /
+    potted plant): a K-shot json in tools/make_fewshot_split.py's layout (file names relative to
+    the VOCdevkit / train2017), the test set through FewShotVOCDataset / FewShotCocoDataset and
+    the few-shot metric."""
+    import json
+    import math
+
+    from mmengine.runner import Runner
+
+    from mmssl_det.datasets.fewshot_sampling import load_source
+
+    source = dataset_root / ('VOCdevkit' if kind == 'voc' else
+                             'coco/annotations/instances_train2017.json')
+    shots = tmp_path / 'data' / 'fewshot' / ('voc1' if kind == 'voc' else kind) / 'seed0' / \
+        '10shot.json'
+    shots.parent.mkdir(parents=True)
+    shots.write_text(json.dumps(load_source(source)[0]))  # every instance: a format check
+    # data/ as the docs lay it out: data/VOCdevkit or data/coco beside data/fewshot
+    devkit = 'VOCdevkit' if kind == 'voc' else 'coco'
+    (tmp_path / 'data' / devkit).symlink_to(dataset_root / devkit)
+    cfg = tiny_cfg(FEWSHOT / name, dataset_root, tmp_path / 'work', load_from=None)
+    cfg.train_dataloader.dataset.data_root = str(tmp_path / 'data') + '/'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    hub = runner.message_hub
+    losses = list(hub.get_scalar('train/loss').data[0])
+    assert len(losses) == 2 and all(math.isfinite(x) for x in losses)
+    metrics = {k[len('val/'):]: v.current() for k, v in hub.log_scalars.items()
+               if k.startswith('val/')}
+    key = 'pascal_voc/{}_AP50' if kind == 'voc' else 'coco/bbox_{}_AP'
+    assert all(key.format(g) in metrics for g in ('base', 'novel', 'all')), sorted(metrics)
+    group = 'base' if kind == 'voc' else 'novel'  # the fixtures' one class
+    assert 0 <= metrics[key.format(group)] <= 1
