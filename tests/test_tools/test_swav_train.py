@@ -1,5 +1,5 @@
-"""SwAV through tools/train.py under torchrun: 2 gloo ranks with the shared queue and the prototype
-freeze (gradients dropped after DDP's all-reduce) stay bit-identical."""
+"""SwAV through tools/train.py under torchrun: 2 gloo ranks with the shared queue and the
+prototype freeze (gradients dropped after DDP's all-reduce) stay bit-identical."""
 import os
 import shutil
 import subprocess
