@@ -1,6 +1,7 @@
 """Every configs/fewshot config builds its model (not trained) and states the protocol: classes
 of its split and subset, what is frozen, the classifier, the decoupling scales, schedules; the
 VOC split 1 and COCO fine-tuning configs train 2 iterations and evaluate on format fixtures."""
+import copy
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def test_config_builds_its_model_for_its_classes(name):
     cfg = _cfg(name)
     # on the meta device: the structure and requires_grad flags without allocating R50 weights
     with DefaultScope.overwrite_default_scope(cfg.default_scope), torch.device('meta'):
-        model = MODELS.build(cfg.model)
+        model = MODELS.build(copy.deepcopy(cfg.model))  # mmdet's builders edit it
     dataset = cfg.train_dataloader.dataset
     classes = subset_classes(dataset.split, dataset.subset)
     assert model.roi_head.bbox_head.num_classes == len(classes)
