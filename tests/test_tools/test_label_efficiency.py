@@ -132,8 +132,8 @@ def test_divergence_from_stderr(le):
     err = subprocess.CalledProcessError(1, ['train'], stderr='...\nFloatingPointError: '
                                         'training diverged at iteration 40 (epoch 7): '
                                         'loss_rpn_bbox=nan. Lower ...\n')
-    assert 'training diverged at iteration 40' in le._divergence(err)
-    assert le._divergence(subprocess.CalledProcessError(
+    assert 'training diverged at iteration 40' in le.divergence(err)
+    assert le.divergence(subprocess.CalledProcessError(
         1, ['train'], stderr='KeyError: model\n')) is None
 
 
@@ -234,8 +234,8 @@ def test_aggregate_excludes_diverged_runs(le, hand_made):
     assert c['seeds'] == [0, 1, 2] and c['diverged'] == [2]
     assert np.allclose(c['values']['AP'], [0.04, 0.07])  # the diverged seed is not averaged
     assert d['diverged'] == [0, 1] and d['values']['AP'] == []
-    assert le._fmt(c['values']['AP']) == f'0.055 ± {np.std([0.04, 0.07], ddof=1):.3f} (2)'
-    assert le._fmt([]) == '–' and le._fmt([0.1]) == '0.100 (1)'
+    assert le.mean_std(c['values']['AP']) == f'0.055 ± {np.std([0.04, 0.07], ddof=1):.3f} (2)'
+    assert le.mean_std([]) == '–' and le.mean_std([0.1]) == '0.100 (1)'
 
 
 def test_paired_differences_skip_pairs_with_a_diverged_run(le, hand_made):

@@ -178,7 +178,42 @@ def rpn_proposals(detector: torch.nn.Module, top: int = 100,
     return {s['data_samples'].img_id: predict_rpn_proposals(detector, s, top) for s in samples}
 
 
-def summary(values: Sequence[float]) -> str:
-    """``mean ± std`` (sample std; 0 for a single value), three decimals."""
-    v = np.asarray(values, dtype=float)
-    return f'{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0:.3f}'
+def mean_std(values: Sequence[float], scale: float = 1.0, digits: int = 3,
+             signed: bool = False) -> str:
+    """``mean ± std (n)`` of ``values`` × ``scale`` (sample std; ``mean (1)`` for one value,
+    '–' for none)."""
+    if not len(values):
+        return '–'
+    v = scale * np.asarray(values, dtype=float)
+    mean = f'{v.mean():{"+" if signed else ""}.{digits}f}'
+    return f'{mean} (1)' if len(v) == 1 else f'{mean} ± {v.std(ddof=1):.{digits}f} ({len(v)})'
+
+
+def digest(options: dict, texts: Sequence[str], length: int = 10) -> str:
+    """Short hash of ``options`` (JSON) and resolved config ``texts``: a result file's key."""
+    h = hashlib.sha1(json.dumps(options, sort_keys=True).encode())
+    for t in texts:
+        h.update(t.encode())
+    return h.hexdigest()[:length]
+
+
+def code_version() -> dict:
+    """The git commit and a hash of mmssl_det's sources: result keys hash configs, not code,
+    so a result file says which code made it."""
+    try:
+        commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    h = hashlib.sha1()
+    for f in sorted((REPO / 'mmssl_det').rglob('*.py')):
+        h.update(f.relative_to(REPO).as_posix().encode() + f.read_bytes())
+    return dict(git_commit=commit, mmssl_det_sources=h.hexdigest()[:12])
+
+
+def divergence(error: subprocess.CalledProcessError) -> Optional[str]:
+    """The line saying a training diverged (FiniteLossHook; export/load of NaN/inf tensors),
+    or None when the failure is something else (a bug: re-raised by the caller)."""
+    lines = [line.strip() for line in (error.stderr or '').splitlines()]
+    hits = [line for line in lines if re.search(r'diverged|NaN/inf|non-finite', line)]
+    return hits[-1][:300] if hits else None

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Dict
 
-from _common import REPO, config_fingerprint, last_checkpoint, run, summary
+from _common import REPO, config_fingerprint, last_checkpoint, mean_std, run
 
 PRETRAIN = 'configs/pixpro_fpn_demo.py'
 FINETUNE = 'configs/benchmarks/faster-rcnn_r18_fpn_demo.py'
@@ -83,13 +83,13 @@ def main() -> None:
     print('| arm | bbox mAP | AP50 | AP75 | mAP per seed |\n|---|---|---|---|---|')
     for arm in args.arms:
         rows = [table[arm, s] for s in args.seeds]
-        cells = [summary([r[k] for r in rows]) for k in METRICS]
+        cells = [mean_std([r[k] for r in rows]) for k in METRICS]
         per_seed = ', '.join(f'{r[METRICS[0]]:.3f}' for r in rows)
         print(f'| {arm} | ' + ' | '.join(cells) + f' | {per_seed} |')
     if set(args.arms) == {'pixpro', 'scratch'}:
         diff = [table['pixpro', s][METRICS[0]] - table['scratch', s][METRICS[0]]
                 for s in args.seeds]
-        print(f'\npaired mAP difference pixpro − scratch: {summary(diff)} '
+        print(f'\npaired mAP difference pixpro − scratch: {mean_std(diff)} '
               f'(per seed: {", ".join(f"{d:+.3f}" for d in diff)})')
 
 

@@ -29,7 +29,6 @@ Checkpoints stay in ``--work-dir``. ``--report-only`` prints the tables from the
 """
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import platform
@@ -41,12 +40,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 from mmengine.config import Config
 
-from _common import (REPO, config_text, ensure_proposals, last_checkpoint, pretrain_and_export,
-                     run)
+from _common import (REPO, code_version, config_text, digest, divergence, ensure_proposals,
+                     last_checkpoint, mean_std, pretrain_and_export, run)
 
 
 @dataclass(frozen=True)
@@ -137,23 +135,8 @@ def schedule_options(config: str, iters: Optional[int]) -> List[str]:
 
 
 @lru_cache(maxsize=None)
-def _resolved(config: str) -> str:
+def _resolved(config: str) -> str:  # parsing a config takes a while; plans reuse them
     return config_text([config])
-
-
-def digest(options: dict, configs: Sequence[str], length: int = 10) -> str:
-    """Short hash of ``options`` (JSON) and the resolved ``configs``."""
-    h = hashlib.sha1(json.dumps(options, sort_keys=True).encode())
-    for c in configs:
-        h.update(_resolved(c).encode())
-    return h.hexdigest()[:length]
-
-
-def code_version() -> dict:
-    """The git commit: keys hash configs, not code, so a result says which code made it."""
-    proc = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True,
-                          text=True)
-    return dict(git_commit=proc.stdout.strip() or None)
 
 
 def plan(setting_name: str, methods: Sequence[str], starts: Sequence[str],
@@ -180,8 +163,8 @@ def plan(setting_name: str, methods: Sequence[str], starts: Sequence[str],
                                    pretrain=None if need in exports
                                    else (setting.pretrain or {}).get(need or ''))
                     extra = list(options['pretrain'] or [])
-                    runs.append((f'{method}_{start}_{k}shot_seed{seed}_'
-                                 f'{digest(options, configs + extra)}', options))
+                    key = digest(options, [_resolved(c) for c in configs + extra])
+                    runs.append((f'{method}_{start}_{k}shot_seed{seed}_{key}', options))
     return runs
 
 
@@ -251,13 +234,13 @@ def run_one(setting: Setting, method: str, start: str, k: int, seed: int, work_r
 
 
 # ------------------------------------------------------------------------------ reporting
-def summary(values: Sequence[float]) -> str:
-    """``mean ± std (n)`` (sample std), percent; '–' without values."""
-    if not len(values):
-        return '–'
-    v = 100 * np.asarray(values, dtype=float)
-    return f'{v.mean():.1f} ({len(v)})' if len(v) == 1 else \
-        f'{v.mean():.1f} ± {v.std(ddof=1):.1f} ({len(v)})'
+def cell(runs: Sequence[dict], key: str) -> str:
+    """Mean ± std (n) in percent of the runs that finished; diverged runs are counted, never
+    averaged in."""
+    diverged = sum(bool(r.get('diverged')) for r in runs)
+    text = mean_std([r['metrics'][key] for r in runs if key in r['metrics']], scale=100,
+                    digits=1)
+    return text + (f' [{diverged} diverged]' if diverged else '')
 
 
 def format_table(results: Sequence[dict], setting: Setting, methods: Sequence[str],
@@ -269,9 +252,9 @@ def format_table(results: Sequence[dict], setting: Setting, methods: Sequence[st
              '|---|---|' + '---|' * len(shots)]
     for method in methods:
         for start in starts:
-            cells = [summary([r['metrics'][key] for r in results
-                              if (r['method'], r['start'], r['shots']) == (method, start, k)
-                              and key in r['metrics']]) for k in shots]
+            cells = [cell([r for r in results
+                           if (r['method'], r['start'], r['shots']) == (method, start, k)], key)
+                     for k in shots]
             if any(c != '–' for c in cells):
                 lines.append(f'| {method} | {start} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
@@ -327,9 +310,16 @@ def main() -> None:
         print(f'\n== {o["method"]} from {o["start"]}, {o["shots"]}-shot, seed {o["seed"]}',
               flush=True)
         start_t = time.time()
-        export = export_for(args.setting, setting, o['start'], o['seed'], work_root, exports)
-        outcome = run_one(setting, o['method'], o['start'], o['shots'], o['seed'], work_root,
-                          export, args.base_iters, args.ft_iters, stem)
+        try:
+            export = export_for(args.setting, setting, o['start'], o['seed'], work_root,
+                                exports)
+            outcome = run_one(setting, o['method'], o['start'], o['shots'], o['seed'],
+                              work_root, export, args.base_iters, args.ft_iters, stem)
+        except subprocess.CalledProcessError as e:
+            reason = divergence(e)
+            if reason is None:  # not a divergence: a bug, or a user error already printed
+                raise
+            outcome = dict(metrics={}, diverged=reason)
         result = dict(**{k: o[k] for k in ('setting', 'method', 'start', 'shots', 'seed')},
                       key=stem.rsplit('_', 1)[1], **outcome,
                       total_wall_s=round(time.time() - start_t), options=o, code=code,

@@ -45,12 +45,10 @@ delete it to retry).
 """
 import argparse
 import datetime
-import hashlib
 import json
 import math
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -67,9 +65,9 @@ from pycocotools.coco import COCO
 from mmssl_det.evaluation import proposal_recall
 from mmssl_det.proposals import PRESETS
 
-from _common import (DETECTOR, REPO, SPLITS, coco_metrics, config_text, demo_detector,
-                     ensure_proposals, finetune, pretrain_and_export, pretrain_work_dir,
-                     rpn_proposals, run)
+from _common import (DETECTOR, REPO, SPLITS, code_version, coco_metrics, config_text,
+                     demo_detector, digest, divergence, ensure_proposals, finetune, mean_std,
+                     pretrain_and_export, pretrain_work_dir, rpn_proposals, run)
 
 TRAIN_ANN = 'data/demo/annotations/train.json'
 UNLABELLED = 'data/demo/unlabeled'
@@ -207,23 +205,7 @@ def pretrain_plan(arm: Arm) -> dict:
                 proposals=json.loads(json.dumps(PRESETS['demo'])) if proposals else None)
 
 
-def digest(options: dict, texts: Sequence[str], length: int = 10) -> str:
-    """Short hash of ``options`` (JSON) and resolved config ``texts``."""
-    h = hashlib.sha1(json.dumps(options, sort_keys=True).encode())
-    for t in texts:
-        h.update(t.encode())
-    return h.hexdigest()[:length]
-
-
 # ------------------------------------------------------------------------------- running
-def _divergence(error: subprocess.CalledProcessError) -> Optional[str]:
-    """The line saying a training diverged (FiniteLossHook; export/load of NaN/inf tensors),
-    or None when the failure is something else (a bug: re-raised)."""
-    lines = [line.strip() for line in (error.stderr or '').splitlines()]
-    hits = [line for line in lines if re.search(r'diverged|NaN/inf|non-finite', line)]
-    return hits[-1][:300] if hits else None
-
-
 def _repo_relative(path: Path) -> str:
     path = Path(path).resolve()
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
@@ -254,7 +236,7 @@ def pretrain(key: str, arm: Arm, seed: int, work_root: Path) -> dict:
         try:
             ckpt, exported = pretrain_and_export(config, seed, root, init, options)
         except subprocess.CalledProcessError as e:
-            reason = _divergence(e)
+            reason = divergence(e)
             if reason is None:
                 raise
             info['diverged'] = f'pretraining {Path(config).stem}: {reason}'
@@ -308,7 +290,7 @@ def run_one(key: str, budget: int, seed: int, iters: int, split: str, stem: str,
                         [f'train_dataloader.dataset.ann_file={subset_file}',
                          *finetune_options(iters)])
     except subprocess.CalledProcessError as e:
-        reason = _divergence(e)
+        reason = divergence(e)
         if reason is None:
             raise
         result['diverged'] = f'fine-tuning: {reason}'
@@ -345,30 +327,7 @@ def run_stem(key: str, budget: int, seed: int, iters: int, split: str,
     return f'{key}-{ARMS[key].slug}_n{budget:02d}_seed{seed}_i{iters}_{split}_{fingerprint}'
 
 
-def code_version() -> dict:
-    """The git commit and a hash of mmssl_det's sources: result keys hash configs, not code,
-    so a result file says which code made it."""
-    try:
-        commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True,
-                                text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    h = hashlib.sha1()
-    for f in sorted((REPO / 'mmssl_det').rglob('*.py')):
-        h.update(f.relative_to(REPO).as_posix().encode() + f.read_bytes())
-    return dict(git_commit=commit, mmssl_det_sources=h.hexdigest()[:12])
-
-
 # ------------------------------------------------------------------------------ reporting
-def _fmt(values: Sequence[float], signed: bool = False) -> str:
-    """``mean ± std (n)``; sample std; '–' without values."""
-    if not len(values):
-        return '–'
-    v = np.asarray(values, dtype=float)
-    mean = f'{v.mean():+.3f}' if signed else f'{v.mean():.3f}'
-    return f'{mean} ({len(v)})' if len(v) == 1 else f'{mean} ± {v.std(ddof=1):.3f} ({len(v)})'
-
-
 def aggregate(results: Sequence[dict]) -> Dict[Tuple[str, int], dict]:
     """Per (arm, budget): the finished seeds, the diverged seeds, and per metric the values
     of the runs that did not diverge (diverged runs are never averaged in)."""
@@ -411,7 +370,7 @@ def format_report(results: Sequence[dict], arms: Sequence[str], budgets: Sequenc
     for key in arms:
         for budget in budgets:
             cell = cells.get((key, budget), dict(seeds=[], diverged=[], values={}))
-            vals = [_fmt(cell['values'].get(m, [])) for m, _ in METRICS]
+            vals = [mean_std(cell['values'].get(m, [])) for m, _ in METRICS]
             div = ', '.join(map(str, cell['diverged'])) or '–'
             lines.append(f'| ({key}) {ARMS[key].name} | {budget} | ' + ' | '.join(vals) +
                          f' | {len(cell["seeds"])}/{len(seeds)} | {div} |')
@@ -427,7 +386,7 @@ def format_report(results: Sequence[dict], arms: Sequence[str], budgets: Sequenc
                 per_seed = ', '.join(f's{s} {d:+.3f}' for d, s in zip(cols[0][0], cols[0][1]))
                 out = ', '.join(map(str, cols[0][2])) or '–'
                 lines.append(f'| {budget} | ({arm}) − ({ref}) | ' +
-                             ' | '.join(_fmt(c[0], signed=True) for c in cols) +
+                             ' | '.join(mean_std(c[0], signed=True) for c in cols) +
                              f' | {per_seed or "–"} | {out} |')
     lines += ['', 'AP per seed:', '']
     for key in arms:
