@@ -10,7 +10,7 @@ isolated venv and never touches the project's environment::
     /tmp/ocv_venv/bin/pip install opencv-contrib-python-headless numpy
 
 IMAGES_JSON is a list of image paths; OUT_JSON receives, per image, the ranked boxes
-``[x1, y1, x2, y2]`` as OpenCV returns them and the seconds ``process()`` took in one thread
+``[x1, y1, x2, y2]`` as OpenCV returns them and the CPU seconds ``process()`` took in one thread
 (``cv2.setNumThreads(1)``: one process per core, as a proposal-generation farm runs).
 ``tools/benchmarks/proposal_speed.py`` calls this through ``subprocess``.
 """
@@ -49,9 +49,9 @@ def main() -> None:
         ss.setBaseImage(img)
         {'fast': ss.switchToSelectiveSearchFast, 'single': ss.switchToSingleStrategy,
          'quality': ss.switchToSelectiveSearchQuality}[args.mode]()
-        start = time.perf_counter()
+        start = time.process_time()  # one thread: CPU time = work, whatever else runs
         rects = ss.process()  # (K, 4) x, y, w, h, in OpenCV's rank order
-        seconds = time.perf_counter() - start
+        seconds = time.process_time() - start
         boxes = [[x / factor, y / factor, (x + bw) / factor, (y + bh) / factor]
                  for x, y, bw, bh in rects.tolist()]
         results.append(dict(path=path, height=h, width=w, seconds=seconds, boxes=boxes))

@@ -144,6 +144,7 @@ class Entry:
         self.cpu_times: List[float] = []  # process CPU time: robust to other processes' load
         self.cpu_ratios: List[float] = []
         self.mem_mb = float('nan')
+        self.gflops = float('nan')
 
     def run(self, data: dict) -> None:
         self.step(self.model, data, self.optim_wrapper)
@@ -221,7 +222,8 @@ def summarise(entries: List[Entry]) -> List[Dict]:
             ratio_median=statistics.median(ratios), ratio_min=min(ratios),
             ratio_max=max(ratios), cpu_ms_median=1000 * statistics.median(e.cpu_times),
             cpu_ratio_median=statistics.median(cpu_ratios), cpu_ratio_min=min(cpu_ratios),
-            cpu_ratio_max=max(cpu_ratios), step_mem_mb=e.mem_mb))
+            cpu_ratio_max=max(cpu_ratios), step_mem_mb=e.mem_mb, gflops=e.gflops,
+            gflops_ratio=e.gflops / entries[0].gflops))
     return rows
 
 
@@ -241,6 +243,9 @@ def main() -> None:
                         help='model in channels-last memory format (GPU)')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the models\' forward')
+    parser.add_argument('--flops', action='store_true',
+                        help='also count the matmul/conv FLOPs of one step per entry '
+                             '(torch.utils.flop_counter; deterministic, unlike the times)')
     parser.add_argument('--profile', type=int, default=0, metavar='K',
                         help='also print the K most expensive ops of one step per entry')
     parser.add_argument('--out', help='write the rows and the setup to this json file')
@@ -302,6 +307,12 @@ def main() -> None:
         trimmed = device.type == 'cpu' and release_free_memory()
         for e in entries:
             e.mem_mb = step_memory_mb(e, data, device)
+        if args.flops:
+            from torch.utils.flop_counter import FlopCounterMode
+            for e in entries:
+                with FlopCounterMode(display=False) as counter:
+                    e.run(data)
+                e.gflops = counter.get_total_flops() / 1e9
         if args.profile:
             for e in entries:
                 profile(e, data, device, args.profile)
@@ -322,7 +333,8 @@ def main() -> None:
               f'{r["ms_min"]:>6.0f}-{r["ms_max"]:<6.0f} {r["ratio_median"]:>7.3f} '
               f'{r["ratio_min"]:>5.2f}-{r["ratio_max"]:<5.2f} {r["cpu_ms_median"]:>7.0f} '
               f'{r["cpu_ratio_median"]:>11.3f} {r["cpu_ratio_min"]:>5.2f}-'
-              f'{r["cpu_ratio_max"]:<5.2f} {r["step_mem_mb"]:>11.0f}')
+              f'{r["cpu_ratio_max"]:<5.2f} {r["step_mem_mb"]:>11.0f}' +
+              (f' {r["gflops"]:>8.1f} GFLOP ×{r["gflops_ratio"]:.3f}' if args.flops else ''))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         setup = dict(device=name, batch=args.batch, size=args.size, iters=args.iters,
