@@ -1,5 +1,5 @@
-"""SwAV through tools/train.py under torchrun: 2 gloo ranks with the shared queue and the
-prototype freeze (gradients dropped after DDP's all-reduce) stay bit-identical."""
+"""SwAV through tools/dist_train.sh: 2 gloo ranks with the shared queue and the prototype
+freeze (gradients dropped after DDP's all-reduce) stay bit-identical."""
 import os
 import shutil
 import subprocess
@@ -42,26 +42,9 @@ custom_hooks = [dict(type='FiniteLossHook'), dict(type='RankConsistencyHook'),
                 dict(type='SwAVQueueHook', start_epoch=1),
                 dict(type='PrototypeFreezeHook', freeze_iters=1)]
 ''')
-    # tools/train.py under torchrun, but destroying the gloo process group before exit:
-    # left to interpreter teardown, rank 1 sometimes aborts after training finished
-    # ("terminate called without an active exception", 2 of 16 runs).
-    launcher = tmp_path / 'train.py'
-    launcher.write_text(f'''
-import importlib.util
-import torch.distributed as dist
-spec = importlib.util.spec_from_file_location('train_tool', '{REPO}/tools/train.py')
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
-try:
-    tool.run_tool(tool.main)
-finally:
-    if dist.is_initialized():
-        dist.destroy_process_group()
-''')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone',
-                           '--nproc_per_node=2', str(launcher),  # --standalone: a free port
-                           str(config), '--launcher', 'pytorch', '--work-dir',
+    env = dict(os.environ, PORT=str(29500 + (os.getpid() + 7) % 1000), OMP_NUM_THREADS='1',
+               PYTHON=sys.executable)
+    proc = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
                            str(tmp_path / 'work')],
                           cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
