@@ -5,7 +5,8 @@
         [--no-head] [--amp] [--channels-last] [--compile] [--out results.json] [--profile K]
 
 One training step = forward + backward + optimizer step (+ EMA update) on a fixed synthetic
-batch of two views (random images, overlapping RandomResizedCrop-like boxes; no data loading).
+batch of two views (or as many as the model's pretexts compare, all at ``--size``; random
+images, overlapping RandomResizedCrop-like boxes; no data loading).
 
 The reference ``encoder-only`` is the bound a pretext cannot beat: the first config's model
 with the same views through the online backbone + neck (forward and backward) and the EMA
@@ -24,6 +25,9 @@ other processes hits both sides of a ratio alike. The same ratios of this proces
 thread they measure the work and barely see the others' load (on a GPU they are meaningless).
 ``KEY=VALUE`` after a ``+`` overrides that config alone (mmengine ``--cfg-options``
 syntax), e.g. ``configs/pixpro_fpn.py+model.pixel_head.sparse=False``.
+
+Configs the synthetic batch cannot feed (e.g. multi-crop or rotation pretexts that need
+other views or fields) are reported as skipped with the model's error.
 
 Peak memory is measured on one extra step per entry: on CUDA ``max_memory_allocated`` above
 what was allocated before the step; on CPU the peak resident-set growth during the step
@@ -57,17 +61,25 @@ from mmssl_det.registry import MODELS
 REFERENCE = 'encoder-only'
 
 
-def synthetic_batch(batch: int, size: int, generator: torch.Generator) -> dict:
-    """Two uint8 views per image and view boxes that overlap, like RandomResizedCrop's."""
+def synthetic_batch(batch: int, size: int, generator: torch.Generator,
+                    num_views: int = 2) -> dict:
+    """``num_views`` uint8 views per image and view boxes that overlap, like
+    RandomResizedCrop's."""
     views = [[torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=generator)
-              for _ in range(batch)] for _ in range(2)]
+              for _ in range(batch)] for _ in range(num_views)]
     samples = []
     for _ in range(batch):
-        lo = torch.rand(2, 2, generator=generator) * 0.4
-        hi = lo + 0.4 + torch.rand(2, 2, generator=generator) * 0.2
-        # (2 views, [x1, y1, x2, y2]) — all the pixel heads read from a data sample
+        lo = torch.rand(num_views, 2, generator=generator) * 0.4
+        hi = lo + 0.4 + torch.rand(num_views, 2, generator=generator) * 0.2
+        # (V views, [x1, y1, x2, y2]) — all the pixel heads read from a data sample
         samples.append(BaseDataElement(coords=torch.cat([lo, hi], dim=1)))
     return dict(inputs=views, data_samples=samples)
+
+
+def model_views(model) -> int:
+    """Views per image the model's pretexts compare (2 where they do not say)."""
+    views = {getattr(p, 'num_views', 2) for p in getattr(model, 'pretexts', {}).values()}
+    return max(views) if views else 2
 
 
 def parse_spec(spec: str) -> Config:
@@ -139,6 +151,7 @@ class Entry:
         if args.compile:
             self.model.forward = torch.compile(self.model.forward)
         self.step = step or (lambda m, d, o: m.train_step(d, o))
+        self.num_views = model_views(self.model) if step is None else 2
         self.times: List[float] = []
         self.ratios: List[float] = []  # to the mean of the two bound steps around each step
         self.cpu_times: List[float] = []  # process CPU time: robust to other processes' load
@@ -146,8 +159,9 @@ class Entry:
         self.mem_mb = float('nan')
         self.gflops = float('nan')
 
-    def run(self, data: dict) -> None:
-        self.step(self.model, data, self.optim_wrapper)
+    def run(self, batches: Dict[int, dict]) -> None:
+        """One step on the synthetic batch with this model's number of views."""
+        self.step(self.model, batches[self.num_views], self.optim_wrapper)
 
 
 def sync(device: torch.device) -> None:
@@ -217,7 +231,7 @@ def summarise(entries: List[Entry]) -> List[Dict]:
     for e in entries:
         ratios, cpu_ratios = e.ratios or [1.0], e.cpu_ratios or [1.0]
         rows.append(dict(
-            label=e.label, ms_median=1000 * statistics.median(e.times),
+            label=e.label, views=e.num_views, ms_median=1000 * statistics.median(e.times),
             ms_min=1000 * min(e.times), ms_max=1000 * max(e.times),
             ratio_median=statistics.median(ratios), ratio_min=min(ratios),
             ratio_max=max(ratios), cpu_ms_median=1000 * statistics.median(e.cpu_times),
@@ -263,7 +277,8 @@ def main() -> None:
     torch.backends.cudnn.benchmark = True
     # init_weights' per-key log, the optimizer's note on every frozen target parameter
     MMLogger.get_current_instance().setLevel(logging.ERROR)
-    data = synthetic_batch(args.batch, args.size, torch.Generator().manual_seed(0))
+    data = {v: synthetic_batch(args.batch, args.size, torch.Generator().manual_seed(0), v)
+            for v in range(1, 9)}  # by number of views; all at --size
     with DefaultScope.overwrite_default_scope('mmssl_det'):
         cfgs = []
         for spec in args.configs:
@@ -271,12 +286,20 @@ def main() -> None:
             cfg.merge_from_dict(args.cfg_options)
             cfgs.append((spec, cfg))
         entries = [Entry(REFERENCE, cfgs[0][1], device, args, step=encoder_only_step)]
+        skipped: Dict[str, str] = {}  # configs this synthetic two-view batch cannot feed
         no_head_done = set()  # one floor per config file: overrides of the head don't move it
         for spec, cfg in cfgs:
-            entries.append(Entry(spec, cfg, device, args))
+            try:
+                entry = Entry(spec, cfg, device, args)
+                entry.run(data)  # also a warm-up step
+            except (ValueError, KeyError, TypeError) as e:
+                skipped[spec] = f'{type(e).__name__}: {e}'
+                print(f'skipped {spec}: {skipped[spec]}', flush=True)
+                continue
+            entries.append(entry)
             path = spec.split('+')[0]
             if args.no_head and path not in no_head_done and \
-                    'pixel' in getattr(entries[-1].model, 'pretexts', {}):
+                    'pixel' in getattr(entry.model, 'pretexts', {}):
                 no_head_done.add(path)
                 base = Config.fromfile(path)
                 base.merge_from_dict(args.cfg_options)
@@ -340,7 +363,7 @@ def main() -> None:
         setup = dict(device=name, batch=args.batch, size=args.size, iters=args.iters,
                      warmup=args.warmup, amp=args.amp, channels_last=args.channels_last,
                      compile=args.compile, torch=torch.__version__,
-                     bound_levels=bound_levels,
+                     bound_levels=bound_levels, skipped=skipped,
                      cfg_options=args.cfg_options,
                      memory=('cuda max_memory_allocated above the step start'
                              if device.type == 'cuda' else
