@@ -197,10 +197,7 @@ class SelfSupervisedPretrainer(BaseSelfSupervisor):
     def _check_batch(self, active: List[BasePretext], inputs: List[Tensor],
                      data_samples: Sequence) -> None:
         for p in active:
-            if len(inputs) != p.num_views:
-                raise ValueError(f'pretext {p.name!r} (num_views) compares {p.num_views} '
-                                 f'views, got {len(inputs)}; set the MultiView pipeline\'s '
-                                 f'num_views')
+            p.check_views(inputs)
             for field in p.fields:
                 if not data_samples or field not in data_samples[0]:
                     raise ValueError(f'pretext {p.name!r} reads the data-sample field '

@@ -1,6 +1,7 @@
 import math
 from typing import Optional
 
+import torch
 from mmengine.hooks import Hook
 
 from mmssl_det.registry import HOOKS
@@ -21,7 +22,8 @@ class FiniteLossHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         if not outputs:
             return
-        values = {k: float(v) for k, v in outputs.items() if k.startswith('loss')}
+        values = {k: float(v.detach() if torch.is_tensor(v) else v)
+                  for k, v in outputs.items() if k.startswith('loss')}
         bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         if bad:
             raise FloatingPointError(

@@ -70,6 +70,8 @@ class BasePretext(BaseModule):
     - ``levels``: encoder feature levels it reads (None: all of them); with
       ``from_backbone`` they index the backbone's outputs instead of the neck's (e.g. MoCo on
       the pooled C5 of a backbone whose FPN the RPN pretext trains);
+    - :meth:`check_views` refuses views it cannot compare; :meth:`encoder_inputs` may swap
+      the images the encoder runs on (RotNet's rotations);
     - :meth:`loss_suffixes`: its losses are logged as ``loss_<name>[_<suffix>]``, ``name``
       being its key in the pretrainer's ``pretexts``.
 
@@ -105,6 +107,14 @@ class BasePretext(BaseModule):
     def loss_suffixes(self) -> Tuple[str, ...]:
         """Suffixes of the losses :meth:`loss` returns (``''``: the pretext's name alone)."""
         return ('', )
+
+    def check_views(self, inputs: List[Tensor]) -> None:
+        """Refuse a batch whose views this pretext cannot compare (before the encoder runs);
+        a pretext with its own view layout (SwAV's crops) words its own error."""
+        if len(inputs) != self.num_views:
+            raise ValueError(f'pretext {self.name!r} (num_views) compares {self.num_views} '
+                             f'views, got {len(inputs)}; set the MultiView pipeline\'s '
+                             f'num_views')
 
     def encoder_inputs(self, inputs: List[Tensor]) -> List[Tensor]:
         """The images the encoder runs on, given the batch's views (default: the views; RotNet:

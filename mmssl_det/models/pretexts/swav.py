@@ -104,7 +104,7 @@ class SwAVPretext(BasePretext):
             weight.copy_(F.normalize(weight, dim=1))
 
     # -- loss -----------------------------------------------------------------------------
-    def _check_crops(self, inputs: List[Tensor]) -> None:
+    def check_views(self, inputs: List[Tensor]) -> None:
         large, small = self.num_crops
         if len(inputs) != large + small:
             raise ValueError(f'pretext {self.name!r}: num_crops={self.num_crops} needs '
@@ -145,7 +145,6 @@ class SwAVPretext(BasePretext):
 
     def loss(self, batch: PretextBatch,
              target: Optional[Dict[str, nn.Module]]) -> Dict[str, Tensor]:
-        self._check_crops(batch.inputs)
         level = self.levels[0]
         maps = [f[level] for f in self.features(batch)]
         n = maps[0].shape[0]

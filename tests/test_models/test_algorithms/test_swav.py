@@ -95,8 +95,9 @@ def test_queue_fills_while_on_and_joins_sinkhorn_once_full(tiny_cfg, build_model
 
 def test_crops_that_do_not_match_num_crops(tiny_cfg, build_model):
     model = build_model(tiny(tiny_cfg))  # num_crops=(2, 6) as the paper
-    with pytest.raises(ValueError, match=r"pretext 'swav' \(num_views\) compares 8 views, "
-                                         r"got 2; set the MultiView pipeline's num_views"):
+    with pytest.raises(ValueError, match=r"pretext 'swav': num_crops=\(2, 6\) needs 8 views "
+                                         r"\(2 large \+ 6 small\), the batch has 2; set "
+                                         r"MultiView's num_views=\[2, 6\]"):
         model.loss(**model.data_preprocessor(crops((64, 64)), True))
     model = build_model(tiny(tiny_cfg, num_crops=(2, 2)))
     with pytest.raises(ValueError, match=r"pretext 'swav': num_crops=\(2, 2\) takes views 0-1 "
@@ -105,7 +106,7 @@ def test_crops_that_do_not_match_num_crops(tiny_cfg, build_model):
                                          r"pipeline first"):
         model.loss(**model.data_preprocessor(crops((32, 32, 64, 64)), True))
     with pytest.raises(ValueError, match=r"pretext 'swav': num_crops=\(2, 2\) needs 4 views"):
-        model.pretexts.swav._check_crops([torch.zeros(2, 3, 8, 8)] * 3)
+        model.pretexts.swav.check_views([torch.zeros(2, 3, 8, 8)] * 3)
 
 
 @pytest.mark.parametrize('swav, match', [
