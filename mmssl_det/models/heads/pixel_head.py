@@ -65,7 +65,7 @@ class PixProHead(PixelCorrespondenceHead):
     the bins that have a positive (an ``R × L`` similarity instead of ``L × L``) and the
     cosine only for the ``P`` positive pairs instead of all ``La × Lb``
     (:func:`pixel_pair_rows`, :func:`pixpro_loss_pairs`). Sizing the pair lists waits for
-    the device a few times per level on a GPU; ``sparse=False`` is the sync-free dense form
+    the device six times per level on a GPU; ``sparse=False`` is the sync-free dense form
     (docs/benchmarks.md compares them).
     """
 

@@ -99,7 +99,8 @@ def pixpro_loss_pairs(y: Tensor, x_target: Tensor, pairs: Tensor) -> Tensor:
         t_n = _normalized(x_target, 1, dtype).transpose(1, 2)
         cos = (y_n[image, i] * t_n[image, j]).sum(1)  # (P,)
         total = cos.new_zeros(y.shape[0]).index_add(0, image, cos)
-        count = torch.bincount(image, minlength=y.shape[0]).to(dtype)
+        # index_add, not bincount: bincount reads its maximum back to the host on a GPU
+        count = cos.new_zeros(y.shape[0]).index_add(0, image, torch.ones_like(cos.detach()))
         return -2 * (total / (count + 1e-6)).mean()
 
 
