@@ -28,6 +28,19 @@ def _check_size(size: Sequence[int], name: str) -> Tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
+def _check_pair(coords_a: Tensor, coords_b: Tensor, size_a: Sequence[int],
+                size_b: Sequence[int]) -> Tuple[Tensor, Tensor, Tuple[int, int], Tuple[int, int]]:
+    """Two views' boxes of the same images in one dtype, and their map sizes, checked."""
+    coords_a = _check_coords(coords_a, 'coords_a')
+    coords_b = _check_coords(coords_b, 'coords_b')
+    if coords_a.shape[0] != coords_b.shape[0]:
+        raise ValueError(f'coords_a and coords_b must describe the same images, got '
+                         f'{coords_a.shape[0]} and {coords_b.shape[0]} boxes')
+    dtype = torch.promote_types(coords_a.dtype, coords_b.dtype)
+    return (coords_a.to(dtype), coords_b.to(dtype), _check_size(size_a, 'size_a'),
+            _check_size(size_b, 'size_b'))
+
+
 def feature_bin_centers(coords: Tensor, height: int, width: int) -> Tensor:
     """Centres of the ``height × width`` feature bins of each view, in image coordinates.
 
@@ -90,15 +103,7 @@ def pairwise_center_distance(coords_a: Tensor, coords_b: Tensor, size_a: Sequenc
     Returns:
         ``(N, Ha·Wa, Hb·Wb)`` float32 (float64 if either box tensor is float64).
     """
-    coords_a = _check_coords(coords_a, 'coords_a')
-    coords_b = _check_coords(coords_b, 'coords_b')
-    if coords_a.shape[0] != coords_b.shape[0]:
-        raise ValueError(f'coords_a and coords_b must describe the same images, got '
-                         f'{coords_a.shape[0]} and {coords_b.shape[0]} boxes')
-    dtype = torch.promote_types(coords_a.dtype, coords_b.dtype)
-    coords_a, coords_b = coords_a.to(dtype), coords_b.to(dtype)
-    ha, wa = _check_size(size_a, 'size_a')
-    hb, wb = _check_size(size_b, 'size_b')
+    coords_a, coords_b, (ha, wa), (hb, wb) = _check_pair(coords_a, coords_b, size_a, size_b)
     # Distances of O(1) numbers must not be rounded by fp16 matmuls under autocast.
     with torch.autocast(coords_a.device.type, enabled=False):
         centers_a = feature_bin_centers(coords_a, ha, wa)
@@ -158,15 +163,7 @@ def positive_pixel_index(coords_a: Tensor, coords_b: Tensor, size_a: Sequence[in
     """
     if threshold <= 0:
         raise ValueError(f'positive_pixel_index: threshold must be > 0, got {threshold}')
-    coords_a = _check_coords(coords_a, 'coords_a')
-    coords_b = _check_coords(coords_b, 'coords_b')
-    if coords_a.shape[0] != coords_b.shape[0]:
-        raise ValueError(f'coords_a and coords_b must describe the same images, got '
-                         f'{coords_a.shape[0]} and {coords_b.shape[0]} boxes')
-    dtype = torch.promote_types(coords_a.dtype, coords_b.dtype)
-    coords_a, coords_b = coords_a.to(dtype), coords_b.to(dtype)
-    ha, wa = _check_size(size_a, 'size_a')
-    hb, wb = _check_size(size_b, 'size_b')
+    coords_a, coords_b, (ha, wa), (hb, wb) = _check_pair(coords_a, coords_b, size_a, size_b)
     n = coords_a.shape[0]
     with torch.autocast(coords_a.device.type, enabled=False):
         centers_a = feature_bin_centers(coords_a, ha, wa).view(n, ha, wa, 2)
