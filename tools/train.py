@@ -13,6 +13,7 @@ import os
 import os.path as osp
 
 import torch
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -75,6 +76,11 @@ def main() -> None:
                      else ('train_dataloader', ))
     runner = Runner.from_cfg(cfg)
     runner.train()
+    if dist.is_initialized():
+        # Leave together: a rank that reaches interpreter exit while another still holds the
+        # process group (or rank 0's TCP store) can abort in gloo's teardown after training.
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':
