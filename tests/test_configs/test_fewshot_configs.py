@@ -85,11 +85,11 @@ def test_config_builds_its_model_for_its_classes(name):
 
 
 @pytest.mark.parametrize('name,iters,step,lr', [
-    ('voc/tfa_r50_fpn_voc-split1_1shot-ft.py', 4000, 3000, 0.005),
-    ('voc/tfa_r50_fpn_voc-split1_2shot-ft.py', 8000, 7000, 0.005),
-    ('voc/tfa_r50_fpn_voc-split1_3shot-ft.py', 12000, 11000, 0.005),
-    ('voc/tfa_r50_fpn_voc-split1_5shot-ft.py', 20000, 18000, 0.005),
-    ('voc/tfa_r50_fpn_voc-split1_10shot-ft.py', 40000, 36000, 0.005),
+    ('voc/tfa_r50_fpn_voc-split1_1shot-ft.py', 4000, 3000, 0.001),
+    ('voc/tfa_r50_fpn_voc-split1_2shot-ft.py', 8000, 7000, 0.001),
+    ('voc/tfa_r50_fpn_voc-split1_3shot-ft.py', 12000, 11000, 0.001),
+    ('voc/tfa_r50_fpn_voc-split1_5shot-ft.py', 20000, 18000, 0.001),
+    ('voc/tfa_r50_fpn_voc-split1_10shot-ft.py', 40000, 36000, 0.001),
     ('coco/tfa_r50_fpn_coco_10shot-ft.py', 160000, 144000, 0.001),
     ('coco/tfa_r50_fpn_coco_30shot-ft.py', 240000, 216000, 0.001),
     ('voc/faster-rcnn_r50_fpn_voc-split1_base-training.py', 18000, 12000, 0.02),

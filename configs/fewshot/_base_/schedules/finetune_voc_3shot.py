@@ -1,4 +1,4 @@
-# 3-shot fine-tuning on VOC (mmfewshot's TFA): 12000 iterations, lr 0.005 x0.1 at 11000.
+# 3-shot fine-tuning on VOC (mmfewshot's TFA): 12000 iterations, lr 0.001 x0.1 at 11000.
 _base_ = ['./finetune.py']
 max_iters = 12000
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
@@ -7,4 +7,4 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters, milestones=[11000],
          gamma=0.1),
 ]
-optim_wrapper = dict(optimizer=dict(lr=0.005))
+optim_wrapper = dict(optimizer=dict(lr=0.001))
