@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set
 
 from torch import Tensor, nn
 
@@ -16,6 +16,11 @@ FIELD_HINTS = {
     'pseudo_instances': 'give the dataset a proposals_file (tools/generate_proposals.py)',
     'shared_boxes': 'give the dataset a proposals_file (tools/generate_proposals.py)',
 }
+
+
+def _item(features: List[Optional[tuple]], i: int) -> List[Optional[tuple]]:
+    """Per view, item ``i`` of a (backbone maps, neck maps) pair; None stays None."""
+    return [None if f is None else f[i] for f in features]
 
 
 @MODELS.register_module()
@@ -165,6 +170,17 @@ class SelfSupervisedPretrainer(BaseSelfSupervisor):
                                  f'{missing}; the pretexts are {list(self.pretexts)}')
 
     @staticmethod
+    def _views(pretexts: List[BasePretext], attr: str, num_views: int) -> Optional[Set[int]]:
+        """The views some of ``pretexts`` read (``online_views`` / ``target_views``); None
+        when one reads them all."""
+        views: Set[int] = set()
+        for p in pretexts:
+            if getattr(p, attr) is None:
+                return None
+            views.update(v % num_views for v in getattr(p, attr))
+        return views
+
+    @staticmethod
     def loss_name(pretext: str, suffix: str) -> str:
         return f'loss_{pretext}_{suffix}' if suffix else f'loss_{pretext}'
 
@@ -216,18 +232,19 @@ class SelfSupervisedPretrainer(BaseSelfSupervisor):
         for p in active:  # a pretext may encode other images, e.g. RotNet its view's rotations
             inputs = p.encoder_inputs(inputs)
         with_backbone = self.neck is not None and any(p.from_backbone for p in active)
+        readers = [p for p in active if p.needs_target]
         online, target = self.encode_views(
-            inputs, with_target=any(p.needs_target for p in active),
-            with_backbone=with_backbone)
+            inputs, with_target=bool(readers), with_backbone=with_backbone,
+            online_views=self._views(active, 'online_views', len(inputs)),
+            target_views=self._views(readers, 'target_views', len(inputs)))
         if with_backbone:  # (backbone maps, neck maps) per view
-            batch = PretextBatch(inputs, data_samples, [f[1] for f in online],
-                                 [f[1] for f in target], parts, [f[0] for f in online],
-                                 [f[0] for f in target])
+            batch = PretextBatch(inputs, data_samples, _item(online, 1), _item(target, 1),
+                                 parts, _item(online, 0), _item(target, 0))
         else:  # the backbone's maps are the encoder's when there is no neck
             own = (online, target) if self.neck is None else (None, None)
             batch = PretextBatch(inputs, data_samples, online, target, parts, *own)
         for p in active:
-            self._check_levels(p, len(p.features(batch)[0]))
+            self._check_levels(p, len(next(f for f in p.features(batch) if f is not None)))
         losses: Dict[str, Tensor] = {}
         for p in active:
             for suffix, value in p.loss(batch, self._target_of(p)).items():

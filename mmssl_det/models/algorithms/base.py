@@ -1,4 +1,4 @@
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import torch
 from mmengine.dist import get_world_size
@@ -190,15 +190,22 @@ class BaseSelfSupervisor(BaseModel):
         return (backbone, feats) if with_backbone else feats
 
     def encode_views(self, inputs: Sequence[Tensor], with_target: bool = True,
-                     with_backbone: bool = False) -> Tuple[List[tuple], List[tuple]]:
-        """Online and target features of every view (pairs with ``with_backbone``); also
-        advances the EMA target."""
-        online = [self.extract_feat(v, with_backbone) for v in inputs]
+                     with_backbone: bool = False, online_views: Optional[Set[int]] = None,
+                     target_views: Optional[Set[int]] = None
+                     ) -> Tuple[List[Optional[tuple]], List[Optional[tuple]]]:
+        """Online and target features of the views in ``online_views`` / ``target_views``
+        (None: all; the others get None), pairs with ``with_backbone``; also advances the EMA
+        target."""
+        online = [self.extract_feat(v, with_backbone)
+                  if online_views is None or i in online_views else None
+                  for i, v in enumerate(inputs)]
         if not with_target:
             return online, []
         with torch.no_grad():
             self.update_target()
-            target = [self.encode(self.target.module, v, with_backbone) for v in inputs]
+            target = [self.encode(self.target.module, v, with_backbone)
+                      if target_views is None or i in target_views else None
+                      for i, v in enumerate(inputs)]
         return online, target
 
     def forward(self, inputs: Union[Tensor, List[Tensor]],

@@ -20,9 +20,9 @@ class PretextBatch:
             ``pseudo_instances``, ``shared_boxes``) are what a pretext lists in
             :attr:`BasePretext.fields`.
         online: per view, the online encoder's maps ``(N, C_l, H_l, W_l)`` (backbone
-            [+ neck] outputs, level ``l``).
-        target: per view, the EMA target encoder's maps; empty when no active pretext needs
-            the target.
+            [+ neck] outputs, level ``l``); None for a view no active pretext reads.
+        target: per view, the EMA target encoder's maps (None likewise); empty when no
+            active pretext needs the target.
         parts: the pretrainer's online detector parts a pretext may run (``rpn_head``,
             ``roi_head``), by name.
         backbone_online / backbone_target: the backbone's own maps (e.g. C2-C5 before the
@@ -81,6 +81,10 @@ class BasePretext(BaseModule):
     """
 
     num_views: int = 2
+    # Views whose online / target maps the pretext reads (None: all); the pretrainer encodes
+    # only the views some active pretext reads (MoCo: online view 0, target view 1).
+    online_views: Optional[Tuple[int, ...]] = None
+    target_views: Optional[Tuple[int, ...]] = None
     fields: Tuple[str, ...] = ()
     parts: Tuple[str, ...] = ()
     target_parts: Tuple[str, ...] = ()

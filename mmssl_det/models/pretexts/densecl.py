@@ -18,12 +18,13 @@ class DenseCLPretext(MoCoV2Pretext):
     - Global (Sec. 3.2): :class:`MoCoV2Pretext`'s loss ``L_q`` on the pooled last of
       ``levels`` (C5 in the paper) with its queue.
     - Dense (Sec. 3.2-3.3): ``dense_projector`` (1×1 convs, no BN: the paper's dense head)
-      maps a level of both views to ``S × S`` vectors (the map itself, or pooled to
-      ``grid_size``). Location ``s`` of view 0 (online, the query ``r``) is matched to the
-      location of view 1 whose *encoder* feature is the most similar (cosine argmax between
-      the online view-0 and target view-1 maps at that level, Sec. 3.3); the target's
-      projection there is the positive key, a per-level dense queue of pooled target
-      projections the negatives: ``L_r``, eq. 2 (:func:`dense_infonce_loss`).
+      maps a level of both views to ``S × S`` vectors (the map itself, or the map pooled
+      to ``grid_size`` first, as DenseCL's neck does). Location ``s`` of view 0 (online,
+      the query ``r``) is matched to the location of view 1 whose *encoder* feature is the
+      most similar (cosine argmax between the online view-0 and target view-1 maps at that
+      level, Sec. 3.3); the target's projection there is the positive key, a per-level
+      dense queue of pooled target projections the negatives: ``L_r``, eq. 2
+      (:func:`dense_infonce_loss`).
     - Loss (eq. 3): ``(1 − λ) L_q + λ L_r`` with λ = ``loss_lambda`` (0.5), logged as
       ``loss_<name>_global`` and ``loss_<name>_dense``; with several levels ``L_r`` is the
       mean over them.
@@ -81,12 +82,13 @@ class DenseCLPretext(MoCoV2Pretext):
     def dense_loss(self, i: int, batch: PretextBatch, target: Dict[str, nn.Module]) -> Tensor:
         """``L_r`` (eq. 2) on ``levels[i]``, updating that level's dense queue."""
         level = self.levels[i]
-        feat_q = self.features(batch)[0][level]
-        r = self._grid(self.dense_projector(feat_q))
+        # The S×S grid pools the encoder map before the dense projector (DenseCL's neck).
+        feat_q = self._grid(self.features(batch)[0][level])
+        r = self.dense_projector(feat_q)
         with torch.no_grad():
-            feat_k = self.features(batch, target=True)[1][level]
-            t = self._grid(target['dense_projector'](feat_k))
-            matches = argmax_correspondence(self._grid(feat_q), self._grid(feat_k))
+            feat_k = self._grid(self.features(batch, target=True)[1][level])
+            t = target['dense_projector'](feat_k)
+            matches = argmax_correspondence(feat_q, feat_k)
             keys = F.normalize(t.flatten(2).mean(2), dim=1)  # one negative per key image
         queue, ptr = self.dense_queue[i], self.dense_queue_ptr[i]  # views of the buffers
         loss = dense_infonce_loss(r, t, matches, queue.clone().detach(), tau=self.temperature)

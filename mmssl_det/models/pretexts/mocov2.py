@@ -35,6 +35,8 @@ class MoCoV2Pretext(BasePretext):
     """
 
     needs_target = True
+    online_views = (0, )  # the query's view: the other view's online maps are never read
+    target_views = (1, )  # the key's view
 
     def __init__(self, projector: dict, queue_size: int = 65536, temperature: float = 0.2,
                  level: int = -1, from_backbone: bool = False, init_cfg=None) -> None:

@@ -19,7 +19,8 @@ class SimCLRPretext(BasePretext):
     ``2N − 2`` embeddings of the *global* batch (every rank's, gathered with gradient:
     :func:`nt_xent_loss`, Sec. 2 "Training with large batch size"). The two views are
     projected as one ``2N`` batch, so the projector's BN normalises over both, as in the
-    paper. Use it in a pretrainer with ``with_target=False``.
+    paper (the encoder runs view by view, so its BN sees one view at a time; positives stay
+    in different BN batches, so nothing leaks). Use it in a pretrainer with ``with_target=False``.
 
     Args:
         projector: vector ``ProjectionMLP`` with ``with_avg_pool=True``.

@@ -123,15 +123,16 @@ class SwAVPretext(BasePretext):
                              f'MultiView (num_views=[{large}, {small}])')
 
     @torch.no_grad()
-    def _codes(self, crop: int, scores: Tensor) -> Tensor:
-        """Sinkhorn codes of large crop ``crop``'s ``(N, K)`` scores, the stored embeddings
-        joining the input once the queue is full."""
-        n = scores.shape[0]
+    def _codes(self, crop: int, z: Tensor) -> Tensor:
+        """Sinkhorn codes of large crop ``crop``'s ``(N, D)`` embeddings, the stored ones
+        joining the input once the queue is full. The scores are float32 even under
+        autocast: exp(score / ε) would multiply bf16/fp16 rounding by 1/ε = 20."""
+        n = z.shape[0]
         if self.queue_active and int(self.queue_count) == self.queue_length:
-            mine = self.queue[crop, get_rank()::get_world_size()]
-            scores = torch.cat((F.linear(mine.to(scores.dtype), self.prototypes.weight),
-                                scores))
-        return sinkhorn_knopp(scores.detach(), self.epsilon, self.sinkhorn_iters)[-n:]
+            z = torch.cat((self.queue[crop, get_rank()::get_world_size()], z))
+        with torch.autocast(z.device.type, enabled=False):
+            scores = F.linear(z.float(), self.prototypes.weight.float())
+        return sinkhorn_knopp(scores, self.epsilon, self.sinkhorn_iters)[-n:]
 
     @torch.no_grad()
     def _enqueue(self, z: Tuple[Tensor, ...]) -> None:
@@ -150,7 +151,8 @@ class SwAVPretext(BasePretext):
         n = maps[0].shape[0]
         z = F.normalize(self.projector(torch.cat([m.mean(dim=(2, 3)) for m in maps])), dim=1)
         scores = self.prototypes(z).split(n)
-        codes = [self._codes(crop, scores[crop]) for crop in range(self.num_crops[0])]
+        codes = [self._codes(crop, emb)
+                 for crop, emb in enumerate(z.split(n)[:self.num_crops[0]])]
         if self.queue_active:
             self._enqueue(z.split(n))
         return {'': swapped_prediction_loss(scores, codes, self.temperature)}

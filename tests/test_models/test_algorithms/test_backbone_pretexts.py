@@ -1,4 +1,6 @@
 """The backbone pretrainers as pretexts: MoCo v2 and SimSiam train on CPU from their configs."""
+import copy
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -79,3 +81,24 @@ def test_simsiam_in_a_pretrainer_with_a_target_is_refused_only_the_other_way(tin
     cfg.with_target = False
     with pytest.raises(ValueError, match=r"pretext 'moco' \(needs_target\)"):
         build_model(cfg)
+
+
+def test_moco_encodes_only_the_views_it_reads(tiny_cfg, build_model, batch_of):
+    """MoCo reads the online maps of view 0 and the target's of view 1, so the encoders run
+    once each (the papers' two passes, not four); the loss is that of the full encoding."""
+    model = build_model(tiny(tiny_cfg, 'configs/mocov2_r50.py'))
+    twin = copy.deepcopy(model)
+    data = model.data_preprocessor(batch_of(n=2), True)
+    seen = {'online': [], 'target': []}
+    model.backbone.register_forward_hook(lambda m, i, o: seen['online'].append(i[0]))
+    model.target.module['backbone'].register_forward_hook(
+        lambda m, i, o: seen['target'].append(i[0]))
+    torch.manual_seed(0)
+    loss = model.loss(**data)['loss_moco']
+    assert len(seen['online']) == len(seen['target']) == 1
+    assert torch.equal(seen['online'][0], data['inputs'][0])
+    assert torch.equal(seen['target'][0], data['inputs'][1])
+    # Reading every view (the former behaviour) gives the same loss from the same state.
+    twin.pretexts.moco.online_views = twin.pretexts.moco.target_views = None
+    torch.manual_seed(0)
+    torch.testing.assert_close(twin.loss(**data)['loss_moco'], loss)

@@ -100,8 +100,8 @@ def _manual_densecl(model, data, levels, from_backbone, queue, dense_queue, grid
     dense = []
     pool = (lambda x: x) if grid is None else (lambda x: F.adaptive_avg_pool2d(x, grid))
     for i, level in enumerate(levels):
-        r = pool(densecl.dense_projector(feats[0][level]))
-        t = pool(densecl.dense_projector(feats[1][level]))
+        r = densecl.dense_projector(pool(feats[0][level]))  # pooled before the projector
+        t = densecl.dense_projector(pool(feats[1][level]))
         matches = argmax_correspondence(pool(feats[0][level]), pool(feats[1][level]))
         assert matches.shape == (2, r.shape[2] * r.shape[3])
         dense.append(dense_infonce_loss(r, t, matches, dense_queue[i], tau=0.2))
@@ -146,8 +146,9 @@ def test_densecl_loss_and_queues(where, tiny_cfg, build_model, batch_of):
         feats = model.extract_feat(data['inputs'][1], with_backbone=True)[
             0 if from_backbone else 1]
         for i, level in enumerate(levels):
-            # the pooled projection: the grid's mean is the map's (2 divides the map sizes)
-            keys = F.normalize(densecl.dense_projector(feats[level]).mean((2, 3)), dim=1)
+            # the globally pooled projection of the (gridded) map
+            grid_map = feats[level] if grid is None else F.adaptive_avg_pool2d(feats[level], grid)
+            keys = F.normalize(densecl.dense_projector(grid_map).mean((2, 3)), dim=1)
             torch.testing.assert_close(densecl.dense_queue[i, :2], keys)
             assert torch.equal(densecl.dense_queue[i, 2:], dense_queue[i, 2:])
 

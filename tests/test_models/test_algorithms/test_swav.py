@@ -220,7 +220,7 @@ def _gloo_worker(rank: int, init_file: str) -> None:
         swav.queue_count.fill_(L)
         # Each rank scores its rows rank::W of the shared queue: over the ranks every stored
         # embedding enters Sinkhorn's all-reduced sums once, as in one process.
-        codes = swav._codes(0, z[mine] @ weight.t())
+        codes = swav._codes(0, z[mine])
         reference = sinkhorn_knopp(torch.cat((stored, z)) @ weight.t(), distributed=False)
         torch.testing.assert_close(codes, reference[L:][mine])
         # The global batch is enqueued, rank-major: the queues stay identical.
@@ -236,3 +236,15 @@ def test_two_gloo_processes_share_the_queue_and_match_one_process(tmp_path):
     import torch.multiprocessing as mp
     mp.start_processes(_gloo_worker, args=(str(tmp_path / 'init'), ), nprocs=WORLD,
                        join=True, start_method='fork')
+
+
+def test_codes_are_float32_under_autocast(tiny_cfg, build_model):
+    """Sinkhorn's exp(score / ε) multiplies the scores' rounding by 1/ε = 20: under bf16
+    autocast the codes still come from float32 scores, equal to the fp32 codes."""
+    model = build_model(tiny(tiny_cfg, num_crops=(2, 0)))
+    swav = model.pretexts.swav
+    z = F.normalize(torch.randn(4, 16), dim=1)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        codes = swav._codes(0, z)
+    assert codes.dtype == torch.float32
+    torch.testing.assert_close(codes, sinkhorn_knopp(z @ swav.prototypes.weight.t()))
