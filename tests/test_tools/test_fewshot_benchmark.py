@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,3 +96,20 @@ def test_unknown_export_name_is_an_error():
                           text=True)
     assert proc.returncode != 0
     assert "error: --export ['byol']: only pixpro=PATH and whole=PATH" in proc.stderr
+
+
+def test_every_start_skips_the_pairs_a_method_lacks(fs):
+    """whole-direct-rpn has a TFA config only: named explicitly with DeFRCN it is refused, in
+    the default 'every start' plan it is skipped for DeFRCN and kept for TFA."""
+    with pytest.raises(fs.BenchmarkError, match='whole-direct-rpn'):
+        fs.plan('demo', ['defrcn'], ['whole-direct-rpn'], [2], [0], {}, None, None)
+    runs = fs.plan('demo', ['tfa', 'defrcn'], ['random', 'whole-direct-rpn'], [2], [0], {},
+                   None, None, skip_missing=True)
+    assert sorted((o['method'], o['start']) for _, o in runs) == [
+        ('defrcn', 'random'), ('tfa', 'random'), ('tfa', 'whole-direct-rpn')]
+
+
+def test_a_diverged_run_is_counted_not_averaged(fs):
+    runs = [dict(metrics={'m': 0.1}), dict(metrics={'m': 0.3}),
+            dict(metrics={}, diverged='training diverged at iteration 7')]
+    assert fs.cell(runs, 'm') == f'20.0 ± {100 * np.std([0.1, 0.3], ddof=1):.1f} (2) [1 diverged]'

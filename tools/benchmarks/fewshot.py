@@ -141,15 +141,19 @@ def _resolved(config: str) -> str:  # parsing a config takes a while; plans reus
 
 def plan(setting_name: str, methods: Sequence[str], starts: Sequence[str],
          shots: Sequence[int], seeds: Sequence[int], exports: Dict[str, str],
-         base_iters: Optional[int], ft_iters: Optional[int]) -> List[Tuple[str, dict]]:
+         base_iters: Optional[int], ft_iters: Optional[int],
+         skip_missing: bool = False) -> List[Tuple[str, dict]]:
     """(result file stem, options) of every run, small K first within a seed; the stem ends
-    in the hash of the options and the resolved configs the run uses."""
+    in the hash of the options and the resolved configs the run uses. A (method, start) pair
+    without a fine-tuning config is an error, or skipped with ``skip_missing``."""
     setting = SETTINGS[setting_name]
     runs = []
     for seed in seeds:
         for k in shots:
             for method in methods:
                 for start in starts:
+                    if skip_missing and method + STARTS[start][2] not in setting.finetune:
+                        continue
                     try:
                         ft = finetune_config(setting, method, start, k)
                     except BenchmarkError as e:
@@ -266,8 +270,7 @@ def main() -> None:
     parser.add_argument('--setting', choices=sorted(SETTINGS), default='demo')
     parser.add_argument('--methods', nargs='+', choices=METHODS, default=['tfa'])
     parser.add_argument('--starts', nargs='+', choices=sorted(STARTS),
-                        default=['random', 'pixpro', 'whole', 'whole-direct',
-                                 'whole-direct-rpn'])
+                        help='default: every start the methods have a config for')
     parser.add_argument('--shots', type=int, nargs='+', help='K (default: the setting\'s)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--export', action='append', default=[], metavar='START=PATH',
@@ -286,9 +289,13 @@ def main() -> None:
     bad = sorted(set(exports) - {'pixpro', 'whole'})
     if bad:
         sys.exit(f'error: --export {bad}: only pixpro=PATH and whole=PATH')
+    every_start = args.starts is None  # then skip pairs without a config (whole-direct-rpn:
+    if every_start:                    # TFA only) instead of refusing them
+        args.starts = [s for s in STARTS if any(m + STARTS[s][2] in setting.finetune
+                                                for m in args.methods)]
     try:
         runs = plan(args.setting, args.methods, args.starts, shots, args.seeds, exports,
-                    args.base_iters, args.ft_iters)
+                    args.base_iters, args.ft_iters, skip_missing=every_start)
     except BenchmarkError as e:
         sys.exit(f'error: {e}')
 
