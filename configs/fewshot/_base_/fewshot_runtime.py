@@ -5,7 +5,8 @@
 # base-trained checkpoint needs tools/fewshot_surgery.py before fine-tuning on all classes).
 _base_ = ['../../transfer/_base_/ssl_runtime.py']
 default_scope = 'mmssl_det'
-# mmssl_det.evaluation registers FewShotCocoMetric / FewShotVOCMetric (the metric registry does
-# not import it on its own)
 custom_imports = dict(imports=['mmssl_det', 'mmssl_det.evaluation'], allow_failed_imports=False)
-custom_hooks = [dict(type='LoadReportHook', min_loaded=1.0), dict(type='ClassCheckHook')]
+# FiniteLossHook: a diverged base training stops at its first NaN loss, naming it, instead of
+# running on and saving NaN weights.
+custom_hooks = [dict(type='LoadReportHook', min_loaded=1.0), dict(type='ClassCheckHook'),
+                dict(type='FiniteLossHook')]
